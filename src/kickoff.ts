@@ -1,0 +1,146 @@
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { Probot, ProbotOctokit } from "probot";
+import { kickoffApp } from "./app/kickoff-app.js";
+import { webhookIntake } from "./app/intake/webhook-intake.js";
+import type { Settings } from "./config/settings.js";
+import { probotGitHubApp } from "./github/github-app.js";
+import { OutboxSender } from "./github/outbox-sender.js";
+import { InboxProcessor } from "./planner/inbox-processor.js";
+import type { PlannerDeps } from "./planner/planner-deps.js";
+import { executeBuild } from "./runner/execute-build.js";
+import { reapAbandoned } from "./runner/reaper.js";
+import { WorkerPool } from "./runner/worker-pool.js";
+import { workerIdentity } from "./runner/worker-identity.js";
+import { type Clock, systemClock } from "./shared/clock.js";
+import { PollingLoop } from "./shared/loop.js";
+import { openStore, type Store } from "./store/database.js";
+import { sharedSecret } from "./store/meta.js";
+import { createHttpServer } from "./web/http-server.js";
+import { buildLinks } from "./web/links.js";
+import { buildPage, healthz, rawLog, readyz } from "./web/routes.js";
+
+export interface KickoffOptions {
+  settings: Settings;
+  log: Logger;
+  clock?: Clock;
+  /** Webhook intake, planner, outbox and web pages. */
+  server: boolean;
+  /** Build workers. */
+  worker: boolean;
+}
+
+export interface RunningKickoff {
+  /** Where HTTP is served, when `server` is on. */
+  url: string | null;
+  store: Store;
+  close(): Promise<void>;
+}
+
+const OUTBOX_SENDERS = 4;
+const IDLE_POLL_MS = 1000;
+
+/** Starts the parts of Kickoff this process runs, all sharing one database. */
+export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
+  const { settings, log } = o;
+  const clock = o.clock ?? systemClock;
+  const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+  const signingKey = await sharedSecret(store.db, "build-link-key");
+  const links = buildLinks(settings.publicUrl, signingKey);
+  const self = workerIdentity(settings.dataDir);
+
+  const probot = new Probot({
+    appId: settings.appId ?? undefined,
+    privateKey: settings.privateKey ?? undefined,
+    secret: settings.webhookSecret ?? undefined,
+    baseUrl: settings.githubApiUrl,
+    log: log.child({ name: "probot" }),
+    // Kickoff retries GitHub writes itself through the outbox, so Octokit must not.
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+  });
+  const github = probotGitHubApp(probot);
+  const loops: PollingLoop[] = [];
+  const wakeAll = () => loops.forEach((l) => l.wake());
+  const closers: Array<() => Promise<void>> = [];
+
+  if (o.server) {
+    const deps: PlannerDeps = { store, clock, links, log, defaultTimeoutMs: settings.defaultTimeoutMs, wake: wakeAll };
+    await probot.load(kickoffApp(deps));
+    const inbox = new InboxProcessor({ store, clock, probot, log, workerId: self.id });
+    loops.push(new PollingLoop("inbox", () => inbox.step(), IDLE_POLL_MS, log));
+    for (let i = 0; i < OUTBOX_SENDERS; i++) {
+      const sender = new OutboxSender({ store, clock, github, log, senderId: `${self.id}/outbox-${i}` });
+      loops.push(new PollingLoop("outbox", () => sender.step(), IDLE_POLL_MS, log));
+    }
+  }
+
+  if (o.worker) {
+    const reaperDeps = { store, clock, links, log, self, wake: wakeAll };
+    const recovered = await reapAbandoned(reaperDeps, "own-machine");
+    if (recovered > 0) log.warn({ recovered }, "recovered builds abandoned by an earlier process on this machine");
+    const pool: WorkerPool = new WorkerPool({
+      store,
+      clock,
+      log,
+      self,
+      concurrency: settings.concurrency,
+      leaseMs: settings.leaseMs,
+      onSlotFree: wakeAll,
+      execute: (build, shutdown) =>
+        executeBuild(
+          { store, clock, github, links, log, dataDir: settings.dataDir, workerId: self.id, leaseMs: settings.leaseMs, heartbeatMs: Math.min(5000, Math.floor(settings.leaseMs / 3)), wake: wakeAll },
+          build,
+          shutdown,
+        ),
+    });
+    loops.push(new PollingLoop("worker", () => pool.step(), IDLE_POLL_MS, log));
+    const reaper = setInterval(() => {
+      reapAbandoned(reaperDeps, "expired").catch((error: unknown) => log.error({ err: error }, "reaping abandoned builds failed"));
+    }, Math.max(1000, Math.floor(settings.leaseMs / 2)));
+    closers.push(async () => {
+      clearInterval(reaper);
+      await pool.stop();
+    });
+  }
+
+  let url: string | null = null;
+  if (o.server) {
+    const web = { store, signingKey, adminToken: settings.adminToken };
+    const server = createHttpServer(
+      [
+        { method: "POST", path: settings.webhookPath, handler: webhookIntake({ store, clock, secret: settings.webhookSecret ?? "", log, onStored: wakeAll }) },
+        { method: "GET", path: "/healthz", handler: healthz },
+        { method: "GET", path: "/readyz", handler: readyz(web) },
+        { method: "GET", path: "/builds/:id", handler: buildPage(web) },
+        { method: "GET", path: "/builds/:id/log", handler: rawLog(web) },
+      ],
+      log,
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(settings.port, settings.host ?? undefined, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+    closers.unshift(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+  }
+
+  for (const loop of loops) loop.start();
+  log.info({ url, database: store.location, worker: o.worker, server: o.server, concurrency: settings.concurrency }, "Kickoff started");
+
+  return {
+    url,
+    store,
+    async close() {
+      for (const close of closers) await close();
+      await Promise.all(loops.map((l) => l.stop()));
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { CONFIG_PATH, type KickoffConfig, type Pipeline, RESERVED_PIPELINE_NAME } from "../config/kickoff-config.js";
+import { matchPipelines, needsChangedFiles, type TriggerEvent } from "../config/match-triggers.js";
+import { firstProblemTitle, parseKickoffConfig } from "../config/parse-kickoff-config.js";
+import type { ConfigProblem } from "../config/kickoff-config.js";
+import { completedRequests, queuedRequest } from "../github/check-run-request.js";
+import type { InstallationOctokit } from "../github/github-app.js";
+import { reportCheckRun } from "../github/report.js";
+import { insertBuild } from "../store/queue.js";
+import type { Build, NewBuild } from "../store/schema.js";
+import { freezePipeline } from "./build-config.js";
+import type { CommitTarget } from "./commit-target.js";
+import type { PlannerDeps } from "./planner-deps.js";
+import { readConfigAt } from "./read-config.js";
+
+/** A trigger before its changed files are known; they are fetched only if a filter needs them. */
+export type PendingTrigger = Omit<Extract<TriggerEvent, { event: "push" }>, "changedFiles"> | Omit<Extract<TriggerEvent, { event: "pull_request" }>, "changedFiles">;
+
+/**
+ * Reads the config at the commit, decides which pipelines run, and stores their builds
+ * with their `queued` check runs. Returns the delivery's outcome, in words.
+ *
+ * Safe to run twice for one delivery (a retry after a crash): builds carry a dedupe key
+ * per commit and pipeline, and the builds and their reports are written in one
+ * transaction, so a second run adds nothing.
+ */
+export async function planCommit(
+  deps: PlannerDeps,
+  octokit: InstallationOctokit,
+  target: CommitTarget,
+  pending: PendingTrigger,
+  loadChangedFiles: () => Promise<string[] | null>,
+): Promise<string> {
+  const { owner, name } = target.repository;
+  const file = await readConfigAt(octokit, owner, name, target.sha);
+  if (!file.found) return `no config: ${CONFIG_PATH} not found at ${target.sha.slice(0, 7)}`;
+
+  const parsed = parseKickoffConfig(file.text);
+  if (!parsed.ok) {
+    const build = await storeConfigFailure(deps, target, parsed.errors);
+    return build ? `invalid config: build #${build.id} (${parsed.errors.length} problem${parsed.errors.length === 1 ? "" : "s"})` : "invalid config: already reported for this commit";
+  }
+
+  const changedFiles = needsChangedFiles(parsed.config, { ...pending, changedFiles: null } as TriggerEvent) ? await loadChangedFiles() : null;
+  const matched = matchPipelines(parsed.config, { ...pending, changedFiles } as TriggerEvent);
+  if (matched.length === 0) return "filtered: no pipeline matched";
+  return storeBuilds(deps, target, withNeeds(parsed.config, matched));
+}
+
+/** A matched pipeline's `needs` are waited on only if they run for this commit too. */
+function withNeeds(config: KickoffConfig, matched: Pipeline[]): Pipeline[] {
+  const names = new Set(matched.map((p) => p.name));
+  return config.pipelines.filter((p) => names.has(p.name)).map((p) => ({ ...p, needs: p.needs.filter((n) => names.has(n)) }));
+}
+
+function buildRow(deps: PlannerDeps, target: CommitTarget, pipeline: string, config: string): NewBuild {
+  return {
+    repository: target.repository.fullName,
+    repository_id: target.repository.id,
+    installation_id: target.installationId,
+    private: target.repository.private ? 1 : 0,
+    clone_url: target.repository.cloneUrl,
+    html_url: target.repository.htmlUrl,
+    pipeline,
+    sha: target.sha,
+    ref: target.ref,
+    branch: target.branch,
+    event: target.event,
+    pr_number: target.prNumber,
+    trigger_delivery: target.deliveryId,
+    sender: target.sender,
+    // One build per commit and pipeline from push and pull_request events: the first wins.
+    dedupe_key: `${target.repository.id}:${target.sha}:${pipeline}`,
+    config,
+    status: "queued",
+    queued_at: deps.clock.now(),
+  };
+}
+
+async function storeBuilds(deps: PlannerDeps, target: CommitTarget, pipelines: Pipeline[]): Promise<string> {
+  const created: Build[] = [];
+  const skipped: string[] = [];
+  await deps.store.db.transaction().execute(async (trx) => {
+    for (const p of pipelines) {
+      const row = buildRow(deps, target, p.name, JSON.stringify(freezePipeline(p, deps.defaultTimeoutMs)));
+      if (p.needs.length > 0) row.status = "waiting";
+      const build = await insertBuild(trx, row);
+      if (!build) {
+        skipped.push(p.name);
+        continue;
+      }
+      created.push(build);
+      await reportCheckRun(trx, deps.clock, build, [queuedRequest(build, deps.links.buildUrl(build.id))]);
+    }
+  });
+  if (created.length > 0) deps.wake();
+  const parts: string[] = [];
+  if (created.length > 0) parts.push(`builds: ${created.map((b) => `#${b.id} ${b.pipeline}`).join(", ")}`);
+  if (skipped.length > 0) parts.push(`already built for this commit: ${skipped.join(", ")}`);
+  return parts.join("; ");
+}
+
+async function storeConfigFailure(deps: PlannerDeps, target: CommitTarget, errors: ConfigProblem[]): Promise<Build | undefined> {
+  const now = deps.clock.now();
+  const title = firstProblemTitle(errors);
+  return deps.store.db.transaction().execute(async (trx) => {
+    const row = buildRow(deps, target, RESERVED_PIPELINE_NAME, JSON.stringify({ errors }));
+    const build = await insertBuild(trx, {
+      ...row,
+      status: "done",
+      conclusion: "failure",
+      title,
+      started_at: now,
+      finished_at: now,
+      summary: errors.map((e) => `- line ${e.line}, column ${e.column}: ${e.message}`).join("\n"),
+    });
+    if (!build) return undefined;
+    const annotations = errors.map((e) => ({
+      level: "failure" as const,
+      message: e.message,
+      path: CONFIG_PATH,
+      startLine: e.line,
+      endLine: e.line,
+      startColumn: e.column,
+      endColumn: e.column,
+      title: "Invalid Kickoff configuration",
+    }));
+    const requests = completedRequests(build, deps.links.buildUrl(build.id), {
+      logTail: "",
+      annotations,
+      droppedAnnotations: 0,
+      runSummary: `${CONFIG_PATH} is invalid, so no pipeline ran for this commit:\n\n${build.summary}`,
+    });
+    await reportCheckRun(trx, deps.clock, build, requests);
+    deps.wake();
+    return build;
+  });
+}

@@ -1,0 +1,14 @@
+import type { Logger } from "pino";
+import type { Clock } from "../shared/clock.js";
+import type { Store } from "../store/database.js";
+import type { Links } from "../web/links.js";
+
+export interface PlannerDeps {
+  store: Store;
+  clock: Clock;
+  links: Links;
+  log: Logger;
+  defaultTimeoutMs: number;
+  /** Tell this process's loops that rows are waiting (other processes poll). */
+  wake(): void;
+}

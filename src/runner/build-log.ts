@@ -1,0 +1,81 @@
+import type { Store } from "../store/database.js";
+import { appendLogChunk, nextLogSeq } from "../store/logs.js";
+import type { Clock } from "../shared/clock.js";
+import { AnnotationCollector } from "./annotations.js";
+import { LineSplitter } from "./line-splitter.js";
+import { LogTail } from "./log-tail.js";
+
+const FLUSH_BYTES = 64 * 1024;
+const FLUSH_MS = 200;
+/** The check run shows at most 64 KB of text; keep a little more to cut on a line. */
+const TAIL_BYTES = 96 * 1024;
+
+/**
+ * A build's output on its way to the database: batched into chunks (so the build page on
+ * any machine can follow it), split into lines for annotations, and kept as a short tail
+ * for the check run. Memory stays at a few chunks whatever the run prints: `write` returns
+ * a promise while a flush is due, and the process pump waits for it.
+ */
+export class BuildLog {
+  readonly tail = new LogTail(TAIL_BYTES);
+  readonly annotations = new AnnotationCollector();
+  private readonly lines = new LineSplitter();
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private seq = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly buildId: number,
+    private readonly onChunk: () => void,
+  ) {}
+
+  /** Continues the build's log (a re-queued attempt appends to the first one's). */
+  static async open(store: Store, clock: Clock, buildId: number, onChunk: () => void = () => {}): Promise<BuildLog> {
+    const log = new BuildLog(store, clock, buildId, onChunk);
+    log.seq = await nextLogSeq(store.db, buildId);
+    return log;
+  }
+
+  /** Kickoff's own lines; they never become annotations. */
+  note(text: string): Promise<void> | void {
+    return this.append(Buffer.from(`\u001b[36m[kickoff]\u001b[0m ${text}\n`), false);
+  }
+
+  write(chunk: Buffer): Promise<void> | void {
+    return this.append(chunk, true);
+  }
+
+  async close(): Promise<void> {
+    for (const line of this.lines.end()) this.annotations.push(line);
+    await this.flush();
+  }
+
+  private append(chunk: Buffer, fromRun: boolean): Promise<void> | void {
+    if (fromRun) for (const line of this.lines.push(chunk)) this.annotations.push(line);
+    this.tail.push(chunk);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= FLUSH_BYTES) return this.flush();
+    this.timer ??= setTimeout(() => void this.flush().catch(() => {}), FLUSH_MS);
+  }
+
+  private flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pendingBytes === 0) return this.flushing;
+    const data = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    const seq = this.seq++;
+    // Chained so chunks land in order even when flushes overlap.
+    this.flushing = this.flushing.then(async () => {
+      await appendLogChunk(this.store.db, this.clock, this.buildId, seq, data);
+      this.onChunk();
+    });
+    return this.flushing;
+  }
+}

@@ -1,0 +1,99 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
+import { isMigrated, migrateToLatest } from "./migrations.js";
+import type { Database } from "./schema.js";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Where SQLite keeps its file, or the PostgreSQL URL with the password removed. */
+  readonly location: string;
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  /** PostgreSQL pool size for this process. */
+  poolSize?: number;
+}
+
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable DATABASE_URL)";
+  }
+}
+
+/** Opens the database and brings its schema up to date. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const store = options.databaseUrl?.startsWith("postgres") ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openSqlite(options.dataDir, options.databaseUrl);
+  try {
+    await migrateToLatest(store.db as Kysely<unknown>, store.dialect);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+function openSqlite(dataDir: string, databaseUrl: string | null): Store {
+  const file = databaseUrl ? sqliteFileFromUrl(databaseUrl) : path.join(dataDir, "kickoff.db");
+  if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  // WAL with synchronous=NORMAL: a killed process never loses a committed row; a power
+  // cut may lose the last few commits (see README, "Durability").
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: "sqlite",
+    location: file,
+    ready: () => readiness(db, "sqlite"),
+    close: () => db.destroy(),
+  };
+}
+
+function sqliteFileFromUrl(url: string): string {
+  if (url === ":memory:") return url;
+  if (url.startsWith("sqlite:")) return url.slice("sqlite:".length).replace(/^\/\//, "") || ":memory:";
+  if (url.startsWith("file:")) return new URL(url).pathname;
+  return url;
+}
+
+// PostgreSQL returns int8 as strings to stay exact; every bigint here is a millisecond
+// time or a GitHub id, both far below 2^53.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+function openPostgres(url: string, poolSize: number): Store {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: "postgres",
+    location: describeDatabaseUrl(url),
+    ready: () => readiness(db, "postgres"),
+    close: () => db.destroy(),
+  };
+}
+
+async function readiness(db: Kysely<Database>, dialect: Dialect): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return await isMigrated(db as Kysely<unknown>, dialect);
+  } catch {
+    return false;
+  }
+}

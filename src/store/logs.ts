@@ -1,0 +1,64 @@
+import type { Kysely } from "kysely";
+import type { Clock } from "../shared/clock.js";
+import type { Database } from "./schema.js";
+
+export async function appendLogChunk(db: Kysely<Database>, clock: Clock, buildId: number, seq: number, data: Uint8Array): Promise<void> {
+  await db.insertInto("log_chunks").values({ build_id: buildId, seq, data, created_at: clock.now() }).execute();
+}
+
+/** The sequence number a new attempt continues from, so attempts append to one log. */
+export async function nextLogSeq(db: Kysely<Database>, buildId: number): Promise<number> {
+  const row = await db.selectFrom("log_chunks").select((eb) => eb.fn.max<number>("seq").as("max")).where("build_id", "=", buildId).executeTakeFirst();
+  return row?.max === null || row?.max === undefined ? 0 : Number(row.max) + 1;
+}
+
+export interface LogChunk {
+  seq: number;
+  data: Buffer;
+}
+
+export async function readLogChunks(db: Kysely<Database>, buildId: number, afterSeq = -1, limit = 1000): Promise<LogChunk[]> {
+  const rows = await db
+    .selectFrom("log_chunks")
+    .select(["seq", "data"])
+    .where("build_id", "=", buildId)
+    .where("seq", ">", afterSeq)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ seq: Number(r.seq), data: Buffer.from(r.data) }));
+}
+
+/** The last chunks of a log holding at least `bytes` bytes (fewer if the log is shorter). */
+export async function readLogTail(db: Kysely<Database>, buildId: number, bytes: number): Promise<LogChunk[]> {
+  const out: LogChunk[] = [];
+  let total = 0;
+  let before = 2 ** 31 - 1;
+  while (total < bytes) {
+    const rows = await db
+      .selectFrom("log_chunks")
+      .select(["seq", "data"])
+      .where("build_id", "=", buildId)
+      .where("seq", "<", before)
+      .orderBy("seq", "desc")
+      .limit(64)
+      .execute();
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      out.push({ seq: Number(r.seq), data: Buffer.from(r.data) });
+      total += r.data.byteLength;
+      before = Number(r.seq);
+      if (total >= bytes) break;
+    }
+  }
+  return out.reverse();
+}
+
+export async function logSize(db: Kysely<Database>, buildId: number): Promise<number> {
+  const row = await db
+    .selectFrom("log_chunks")
+    .select((eb) => eb.fn.sum<number>(eb.fn("length", ["data"])).as("bytes"))
+    .where("build_id", "=", buildId)
+    .executeTakeFirst();
+  return Number(row?.bytes ?? 0);
+}
