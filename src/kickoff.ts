@@ -38,6 +38,18 @@ export interface RunningKickoff {
 }
 
 const OUTBOX_SENDERS = 4;
+
+/**
+ * Kickoff retries GitHub writes itself, through the outbox (stored, ordered, honouring
+ * `retry-after`), so Octokit's own retry and throttling are off. They must be forced off
+ * in a function: Probot merges its throttle defaults over plain option objects, and its
+ * throttling spaces write requests a second apart.
+ */
+const KickoffOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  throttle: { ...(options.throttle as object | undefined), enabled: false },
+  retry: { enabled: false },
+}));
 const IDLE_POLL_MS = 1000;
 
 /** Starts the parts of Kickoff this process runs, all sharing one database. */
@@ -55,8 +67,7 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
     secret: settings.webhookSecret ?? undefined,
     baseUrl: settings.githubApiUrl,
     log: log.child({ name: "probot" }),
-    // Kickoff retries GitHub writes itself through the outbox, so Octokit must not.
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    Octokit: KickoffOctokit,
   });
   const github = probotGitHubApp(probot);
   const loops: PollingLoop[] = [];
