@@ -28,6 +28,12 @@ export interface KickoffOptions {
   server: boolean;
   /** Build workers. */
   worker: boolean;
+  /** A GitHub request with no answer after this long fails (and is retried); default 30 s. */
+  githubTimeoutMs?: number;
+}
+
+function timedFetch(timeoutMs: number): typeof fetch {
+  return (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
 }
 
 export interface RunningKickoff {
@@ -68,6 +74,9 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
     baseUrl: settings.githubApiUrl,
     log: log.child({ name: "probot" }),
     Octokit: KickoffOctokit,
+    // Without a deadline a GitHub that accepts the connection and never answers would
+    // hold an outbox sender forever.
+    request: { fetch: timedFetch(o.githubTimeoutMs ?? 30_000) },
   });
   const github = probotGitHubApp(probot);
   const loops: PollingLoop[] = [];
@@ -99,15 +108,29 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
       onSlotFree: wakeAll,
       execute: (build, shutdown) =>
         executeBuild(
-          { store, clock, github, links, log, dataDir: settings.dataDir, workerId: self.id, leaseMs: settings.leaseMs, heartbeatMs: Math.min(5000, Math.floor(settings.leaseMs / 3)), wake: wakeAll },
+          {
+            store,
+            clock,
+            github,
+            links,
+            log,
+            dataDir: settings.dataDir,
+            workerId: self.id,
+            leaseMs: settings.leaseMs,
+            heartbeatMs: Math.min(5000, Math.floor(settings.leaseMs / 3)),
+            wake: wakeAll,
+          },
           build,
           shutdown,
         ),
     });
     loops.push(new PollingLoop("worker", () => pool.step(), IDLE_POLL_MS, log));
-    const reaper = setInterval(() => {
-      reapAbandoned(reaperDeps, "expired").catch((error: unknown) => log.error({ err: error }, "reaping abandoned builds failed"));
-    }, Math.max(1000, Math.floor(settings.leaseMs / 2)));
+    const reaper = setInterval(
+      () => {
+        reapAbandoned(reaperDeps, "expired").catch((error: unknown) => log.error({ err: error }, "reaping abandoned builds failed"));
+      },
+      Math.max(1000, Math.floor(settings.leaseMs / 2)),
+    );
     closers.push(async () => {
       clearInterval(reaper);
       await pool.stop();

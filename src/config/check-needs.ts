@@ -23,10 +23,7 @@ export function checkNeeds(pipelines: readonly NeedsInput[], allNames: readonly 
     for (const need of new Set(pipeline.needs)) {
       if (!known.has(need)) {
         problems.push(
-          configError(
-            `pipeline \`${pipeline.name}\`: \`needs\` names unknown pipeline \`${need}\`${hint(need, allNames)}`,
-            locator.value(entryPath(pipeline.name, need)),
-          ),
+          configError(`pipeline \`${pipeline.name}\`: \`needs\` names unknown pipeline \`${need}\`${hint(need, allNames)}`, locator.value(entryPath(pipeline.name, need))),
         );
       }
     }
@@ -48,9 +45,7 @@ export function checkNeeds(pipelines: readonly NeedsInput[], allNames: readonly 
         if (!reported.has(key)) {
           reported.add(key);
           const text = next === name ? "`needs` names the pipeline itself, a cycle" : "`needs` makes a cycle";
-          problems.push(
-            configError(`pipeline \`${name}\`: ${text}: ${cycle.join(" → ")}`, locator.value(entryPath(name, next))),
-          );
+          problems.push(configError(`pipeline \`${name}\`: ${text}: ${cycle.join(" → ")}`, locator.value(entryPath(name, next))));
         }
       } else if (nextState === undefined) {
         visit(next);

@@ -91,6 +91,4 @@ export interface ConfigProblem {
   severity: "error" | "warning";
 }
 
-export type ConfigParseResult =
-  | { ok: true; config: KickoffConfig; warnings: ConfigProblem[] }
-  | { ok: false; errors: ConfigProblem[]; warnings: ConfigProblem[] };
+export type ConfigParseResult = { ok: true; config: KickoffConfig; warnings: ConfigProblem[] } | { ok: false; errors: ConfigProblem[]; warnings: ConfigProblem[] };

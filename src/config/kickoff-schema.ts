@@ -39,21 +39,15 @@ const pushShape = {
 const pullRequestShape = {
   branches: patternList.optional(),
   "branches-ignore": patternList.optional(),
-  types: z
-    .preprocess(stringToList, z.array(pullRequestType, { error: "must be an action or a list of actions" }))
-    .optional(),
+  types: z.preprocess(stringToList, z.array(pullRequestType, { error: "must be an action or a list of actions" })).optional(),
   paths: patternList.optional(),
   "paths-ignore": patternList.optional(),
 };
 
 // `push:` with nothing after it is YAML null and means "the defaults".
 const pushTrigger = z.strictObject(pushShape, { error: "must be a mapping of filters, or empty" }).nullable();
-const pullRequestTrigger = z
-  .strictObject(pullRequestShape, { error: "must be a mapping of filters, or empty" })
-  .nullable();
-const deploymentTrigger = z
-  .strictObject({}, { error: "takes no settings (write `deployment:` with nothing after it)" })
-  .nullable();
+const pullRequestTrigger = z.strictObject(pullRequestShape, { error: "must be a mapping of filters, or empty" }).nullable();
+const deploymentTrigger = z.strictObject({}, { error: "takes no settings (write `deployment:` with nothing after it)" }).nullable();
 
 const onShape = {
   push: pushTrigger.optional(),
@@ -70,10 +64,7 @@ function eventNamesToMapping(value: unknown): unknown {
   return value;
 }
 
-const on = z.preprocess(
-  eventNamesToMapping,
-  z.strictObject(onShape, { error: "must be an event name, a list of event names, or a mapping of events" }),
-);
+const on = z.preprocess(eventNamesToMapping, z.strictObject(onShape, { error: "must be an event name, a list of event names, or a mapping of events" }));
 
 const envValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
   error: "must be a string, number or boolean",
@@ -84,12 +75,7 @@ const pipelineShape = {
   run: z.string({ error: "must be a string (the script to run)" }),
   timeout: z.union([z.string(), z.number()], { error: "must be a duration like `15m`, or a number of seconds" }).optional(),
   env: z.record(z.string(), envValue, { error: "must be a mapping of variable names to values" }).optional(),
-  needs: z
-    .preprocess(
-      stringToList,
-      z.array(z.string({ error: "must be a pipeline name" }), { error: "must be a pipeline name or a list of them" }),
-    )
-    .optional(),
+  needs: z.preprocess(stringToList, z.array(z.string({ error: "must be a pipeline name" }), { error: "must be a pipeline name or a list of them" })).optional(),
   environment: z.string({ error: "must be an environment name" }).optional(),
   url: z.string({ error: "must be a string" }).optional(),
   "cancel-superseded": z.boolean({ error: "must be true or false" }).optional(),

@@ -60,11 +60,7 @@ function pushMatches(push: PushTrigger, e: Extract<TriggerEvent, { event: "push"
 }
 
 function pullRequestMatches(pr: PullRequestTrigger, e: Extract<TriggerEvent, { event: "pull_request" }>): boolean {
-  return (
-    (pr.types as string[]).includes(e.action) &&
-    passes(e.baseBranch, pr.branches, pr.branchesIgnore) &&
-    pathsPass(pr, e.changedFiles)
-  );
+  return (pr.types as string[]).includes(e.action) && passes(e.baseBranch, pr.branches, pr.branchesIgnore) && pathsPass(pr, e.changedFiles);
 }
 
 export function pipelineMatches(p: Pipeline, e: TriggerEvent): boolean {
@@ -94,7 +90,5 @@ function hasPathFilter(trigger: PushTrigger | PullRequestTrigger | null): boolea
 export function needsChangedFiles(config: KickoffConfig, e: TriggerEvent): boolean {
   if (e.event === "deployment" || (e.event === "push" && e.refType === "tag")) return false;
   const unfiltered: TriggerEvent = { ...e, changedFiles: null };
-  return config.pipelines.some(
-    (p) => pipelineMatches(p, unfiltered) && hasPathFilter(e.event === "push" ? p.push : p.pullRequest),
-  );
+  return config.pipelines.some((p) => pipelineMatches(p, unfiltered) && hasPathFilter(e.event === "push" ? p.push : p.pullRequest));
 }

@@ -31,11 +31,7 @@ export function checkPipelineName(name: string, locator: Locator): ConfigProblem
   return [];
 }
 
-export function normalizePipeline(
-  name: string,
-  raw: RawPipeline,
-  locator: Locator,
-): { pipeline: Pipeline; problems: ConfigProblem[] } {
+export function normalizePipeline(name: string, raw: RawPipeline, locator: Locator): { pipeline: Pipeline; problems: ConfigProblem[] } {
   const base: ConfigPath = ["pipelines", name];
   const problems: ConfigProblem[] = [];
   const environment = raw.environment ?? null;
@@ -58,22 +54,14 @@ export function normalizePipeline(
     }
     if (raw.on.deployment !== undefined && environment === null) {
       problems.push(
-        configError(
-          `${subject([...base, "on", "deployment"])} needs \`environment\`: deployments start only deploy pipelines`,
-          locator.member([...base, "on"], "deployment"),
-        ),
+        configError(`${subject([...base, "on", "deployment"])} needs \`environment\`: deployments start only deploy pipelines`, locator.member([...base, "on"], "deployment")),
       );
     }
   }
 
   if (raw.run.trim() === "") problems.push(configError(`${subject([...base, "run"])} must not be empty`, locator.value([...base, "run"])));
   if (environment !== null && !NAME.test(environment)) {
-    problems.push(
-      configError(
-        `${subject([...base, "environment"])} may only contain letters, digits, \`_\`, \`.\` and \`-\``,
-        locator.value([...base, "environment"]),
-      ),
-    );
+    problems.push(configError(`${subject([...base, "environment"])} may only contain letters, digits, \`_\`, \`.\` and \`-\``, locator.value([...base, "environment"])));
   }
   if (raw.url !== undefined && environment === null) {
     problems.push(configWarning(`${subject([...base, "url"])} has no effect without \`environment\``, locator.key([...base, "url"])));
@@ -104,11 +92,7 @@ export function normalizePipeline(
   };
 }
 
-function normalizeTimeout(
-  raw: string | number | undefined,
-  path: ConfigPath,
-  locator: Locator,
-): { ms: number | null; problems: ConfigProblem[] } {
+function normalizeTimeout(raw: string | number | undefined, path: ConfigPath, locator: Locator): { ms: number | null; problems: ConfigProblem[] } {
   if (raw === undefined) return { ms: null, problems: [] };
   const ms = typeof raw === "number" ? Math.round(raw * 1000) : parseDuration(raw);
   const fail = (text: string) => ({ ms: null, problems: [configError(`${subject(path)} ${text}`, locator.value(path))] });
@@ -118,11 +102,7 @@ function normalizeTimeout(
   return { ms, problems: [] };
 }
 
-function normalizeEnv(
-  raw: Record<string, string | number | boolean | null>,
-  path: ConfigPath,
-  locator: Locator,
-): { values: Record<string, string>; problems: ConfigProblem[] } {
+function normalizeEnv(raw: Record<string, string | number | boolean | null>, path: ConfigPath, locator: Locator): { values: Record<string, string>; problems: ConfigProblem[] } {
   const values: Record<string, string> = {};
   const problems: ConfigProblem[] = [];
   for (const [name, value] of Object.entries(raw)) {

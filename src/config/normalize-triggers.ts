@@ -2,13 +2,7 @@
 // so matching never has to know which keys were left out.
 
 import { validatePattern } from "./glob.js";
-import {
-  DEFAULT_PULL_REQUEST_TYPES,
-  type ConfigProblem,
-  type PullRequestAction,
-  type PullRequestTrigger,
-  type PushTrigger,
-} from "./kickoff-config.js";
+import { DEFAULT_PULL_REQUEST_TYPES, type ConfigProblem, type PullRequestAction, type PullRequestTrigger, type PushTrigger } from "./kickoff-config.js";
 import type { RawPullRequestTrigger, RawPushTrigger } from "./kickoff-schema.js";
 import { configError, subject } from "./problem.js";
 import type { ConfigPath, Locator } from "./yaml-locator.js";
@@ -37,10 +31,7 @@ function checkFilters(raw: FilterSource, keys: readonly FilterKey[], path: Confi
     const ignoreKey = `${key}-ignore` as const;
     if (EXCLUSIVE.has(key) && raw[key] !== undefined && raw[ignoreKey] !== undefined) {
       problems.push(
-        configError(
-          `${subject(path)} cannot have both \`${key}\` and \`${ignoreKey}\` (use \`!\` patterns in \`${key}\` to exclude)`,
-          locator.key([...path, ignoreKey]),
-        ),
+        configError(`${subject(path)} cannot have both \`${key}\` and \`${ignoreKey}\` (use \`!\` patterns in \`${key}\` to exclude)`, locator.key([...path, ignoreKey])),
       );
     }
     for (const listKey of [key, ignoreKey]) {
@@ -54,11 +45,7 @@ function checkFilters(raw: FilterSource, keys: readonly FilterKey[], path: Confi
   return problems;
 }
 
-export function normalizePush(
-  raw: RawPushTrigger | null,
-  path: ConfigPath,
-  locator: Locator,
-): { trigger: PushTrigger; problems: ConfigProblem[] } {
+export function normalizePush(raw: RawPushTrigger | null, path: ConfigPath, locator: Locator): { trigger: PushTrigger; problems: ConfigProblem[] } {
   if (raw === null) return { trigger: defaultPush(), problems: [] };
   const problems = checkFilters(raw, ["branches", "tags", "paths"], path, locator);
   const hasBranchFilter = raw.branches !== undefined || raw["branches-ignore"] !== undefined;
@@ -80,11 +67,7 @@ export function normalizePush(
   };
 }
 
-export function normalizePullRequest(
-  raw: RawPullRequestTrigger | null,
-  path: ConfigPath,
-  locator: Locator,
-): { trigger: PullRequestTrigger; problems: ConfigProblem[] } {
+export function normalizePullRequest(raw: RawPullRequestTrigger | null, path: ConfigPath, locator: Locator): { trigger: PullRequestTrigger; problems: ConfigProblem[] } {
   if (raw === null) return { trigger: defaultPullRequest(), problems: [] };
   const problems = checkFilters(raw, ["branches", "paths"], path, locator);
   const types: PullRequestAction[] = raw.types === undefined ? [...DEFAULT_PULL_REQUEST_TYPES] : [...new Set(raw.types)];

@@ -20,9 +20,6 @@ export function unreachablePipelineWarnings(pipelines: readonly Pipeline[], loca
   return pipelines
     .filter((p) => !p.deployment && !pushCanFire(p.push) && !pullRequestCanFire(p.pullRequest))
     .map((p) =>
-      configWarning(
-        `pipeline \`${p.name}\`: no push, pull request or deployment can start it (only \`/kickoff run ${p.name}\` can)`,
-        locator.key(["pipelines", p.name]),
-      ),
+      configWarning(`pipeline \`${p.name}\`: no push, pull request or deployment can start it (only \`/kickoff run ${p.name}\` can)`, locator.key(["pipelines", p.name])),
     );
 }

@@ -29,9 +29,7 @@ export function yamlErrors(doc: Document, text: string, locator: Locator): Confi
     },
     Alias(_, alias) {
       if (alias.resolve(doc) === undefined) {
-        problems.push(
-          configError(`alias \`*${alias.source}\` refers to no anchor \`&${alias.source}\` defined before it`, locator.offset(alias.range?.[0] ?? 0)),
-        );
+        problems.push(configError(`alias \`*${alias.source}\` refers to no anchor \`&${alias.source}\` defined before it`, locator.offset(alias.range?.[0] ?? 0)));
       }
     },
   });
@@ -41,4 +39,3 @@ export function yamlErrors(doc: Document, text: string, locator: Locator): Confi
 export function yamlWarnings(doc: Document, text: string, locator: Locator): ConfigProblem[] {
   return doc.warnings.map((warning) => configWarning(describe(warning, text), locator.offset(warning.pos[0])));
 }
-

@@ -37,7 +37,9 @@ export async function planCommit(
   const parsed = parseKickoffConfig(file.text);
   if (!parsed.ok) {
     const build = await storeConfigFailure(deps, target, parsed.errors);
-    return build ? `invalid config: build #${build.id} (${parsed.errors.length} problem${parsed.errors.length === 1 ? "" : "s"})` : "invalid config: already reported for this commit";
+    return build
+      ? `invalid config: build #${build.id} (${parsed.errors.length} problem${parsed.errors.length === 1 ? "" : "s"})`
+      : "invalid config: already reported for this commit";
   }
 
   const changedFiles = needsChangedFiles(parsed.config, { ...pending, changedFiles: null } as TriggerEvent) ? await loadChangedFiles() : null;

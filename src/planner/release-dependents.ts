@@ -30,13 +30,23 @@ export async function releaseDependents(trx: Transaction<Database>, clock: Clock
       const conclusion = latest.get(failed)?.conclusion ?? "failure";
       const skipped = await trx
         .updateTable("builds")
-        .set({ status: "done", conclusion: "skipped", title: `Skipped: ${failed} ${conclusion === "cancelled" ? "was cancelled" : `ended ${conclusion.replace("_", " ")}`}`, finished_at: clock.now() })
+        .set({
+          status: "done",
+          conclusion: "skipped",
+          title: `Skipped: ${failed} ${conclusion === "cancelled" ? "was cancelled" : `ended ${conclusion.replace("_", " ")}`}`,
+          finished_at: clock.now(),
+        })
         .where("id", "=", build.id)
         .where("status", "=", "waiting")
         .returningAll()
         .executeTakeFirst();
       if (skipped) {
-        await reportCheckRun(trx, clock, skipped, completedRequests(skipped, links.buildUrl(skipped.id), { logTail: "", annotations: [], droppedAnnotations: 0, runSummary: null }));
+        await reportCheckRun(
+          trx,
+          clock,
+          skipped,
+          completedRequests(skipped, links.buildUrl(skipped.id), { logTail: "", annotations: [], droppedAnnotations: 0, runSummary: null }),
+        );
         // A skip is itself a non-success, so whatever waits on this build is released too.
         await releaseDependents(trx, clock, links, skipped);
       }

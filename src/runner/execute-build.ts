@@ -8,7 +8,7 @@ import { releaseDependents } from "../planner/release-dependents.js";
 import { readBuildConfig } from "../planner/build-config.js";
 import type { Clock } from "../shared/clock.js";
 import type { Store } from "../store/database.js";
-import { type BuildOutcome, finishBuild, heartbeat } from "../store/queue.js";
+import { type BuildOutcome, finishBuild, heartbeat, setProcessGroup } from "../store/queue.js";
 import type { Build } from "../store/schema.js";
 import type { Links } from "../web/links.js";
 import { BuildLog } from "./build-log.js";
@@ -143,9 +143,17 @@ async function checkoutAndRun(
   } catch (error) {
     const status = (error as { status?: unknown }).status;
     await buildLog.note(`could not get an installation token from GitHub${typeof status === "number" ? ` (HTTP ${status})` : ""}`);
-    return { conclusion: "failure", title: `Checkout failed: GitHub did not issue an installation token${typeof status === "number" ? ` (HTTP ${status})` : ""}`, exitCode: null, ...none };
+    return {
+      conclusion: "failure",
+      title: `Checkout failed: GitHub did not issue an installation token${typeof status === "number" ? ` (HTTP ${status})` : ""}`,
+      exitCode: null,
+      ...none,
+    };
   }
-  const checkedOut = await checkout({ dataDir: deps.dataDir, repository: build.repository, cloneUrl: build.clone_url, sha: build.sha, ref: build.ref, token, signal }, paths.workDir);
+  const checkedOut = await checkout(
+    { dataDir: deps.dataDir, repository: build.repository, cloneUrl: build.clone_url, sha: build.sha, ref: build.ref, token, signal },
+    paths.workDir,
+  );
   if (!checkedOut.ok) {
     if (signal.aborted) return { conclusion: "cancelled", title: cancelReason() ?? "Cancelled during checkout", exitCode: null, ...none };
     await buildLog.note(`checkout failed: ${checkedOut.error}`);
@@ -173,6 +181,9 @@ async function checkoutAndRun(
     timeoutMs: config.timeoutMs,
     signal,
     onOutput: (chunk) => buildLog.write(chunk),
+    onSpawn: (group) => {
+      setProcessGroup(deps.store.db, build.id, deps.workerId, group).catch((error: unknown) => log.warn({ err: error }, "recording the process group failed"));
+    },
   });
   const outcome = processOutcome(result, config.timeoutMs, cancelReason());
   await buildLog.note(`${outcome.title}${result.exitCode !== null ? ` (exit code ${result.exitCode})` : ""}`);

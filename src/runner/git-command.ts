@@ -11,9 +11,7 @@ export interface GitOptions {
   signal?: AbortSignal;
 }
 
-export type GitResult =
-  | { ok: true; stdout: string }
-  | { ok: false; cancelled: boolean; timedOut: boolean; stderr: string; exitCode: number | null };
+export type GitResult = { ok: true; stdout: string } | { ok: false; cancelled: boolean; timedOut: boolean; stderr: string; exitCode: number | null };
 
 /**
  * Runs git with an argument array (no shell) in an environment built from scratch:

@@ -57,9 +57,7 @@ export async function ensureMirror(mirror: string, home: string, signal?: AbortS
  */
 export async function fetchIntoMirror(spec: MirrorFetch): Promise<MirrorStep> {
   const git = (args: string[], extra: { env?: Record<string, string>; timeoutMs?: number } = {}) =>
-    retryWhileLocked(() =>
-      runGit(["-C", spec.mirror, ...args], { home: spec.home, timeoutMs: extra.timeoutMs ?? LOCAL_TIMEOUT_MS, signal: spec.signal, env: extra.env }),
-    );
+    retryWhileLocked(() => runGit(["-C", spec.mirror, ...args], { home: spec.home, timeoutMs: extra.timeoutMs ?? LOCAL_TIMEOUT_MS, signal: spec.signal, env: extra.env }));
   const dest = keepRef(spec.ref);
 
   // The URL can change (a renamed repository, a moved GitHub Enterprise host). Written

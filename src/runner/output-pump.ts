@@ -61,10 +61,12 @@ export class OutputPump {
       }
       if (isPromiseLike(pending)) {
         this.setPaused(true);
-        Promise.resolve(pending).then(undefined, (error: unknown) => this.fail(error)).then(() => {
-          this.lastActivity = Date.now();
-          this.pump();
-        });
+        Promise.resolve(pending)
+          .then(undefined, (error: unknown) => this.fail(error))
+          .then(() => {
+            this.lastActivity = Date.now();
+            this.pump();
+          });
         return;
       }
     }

@@ -10,6 +10,7 @@ import { abandonedBuilds, concludeUnclaimed, requeueLost, type WorkerIdentity } 
 import type { Build } from "../store/schema.js";
 import type { Links } from "../web/links.js";
 import { stripAnsi } from "./log-tail.js";
+import { killOrphanedRun } from "./orphan-processes.js";
 import { processAlive, workerPid } from "./worker-identity.js";
 
 export interface ReaperDeps {
@@ -40,7 +41,12 @@ export async function reapAbandoned(deps: ReaperDeps, scope: "own-machine" | "ex
     });
   }
   let reaped = 0;
-  for (const build of builds) if (await reapOne(deps, build)) reaped++;
+  for (const build of builds) {
+    if (scope === "own-machine" && build.process_group !== null && killOrphanedRun(build.process_group, build.id)) {
+      deps.log.warn({ build: build.id, processGroup: build.process_group }, "killed the script a dead process left running");
+    }
+    if (await reapOne(deps, build)) reaped++;
+  }
   if (reaped > 0) deps.wake();
   return reaped;
 }
@@ -59,7 +65,12 @@ async function reapOne(deps: ReaperDeps, build: Build): Promise<boolean> {
   const done = await deps.store.db.transaction().execute(async (trx) => {
     const finished = await concludeUnclaimed(trx, deps.clock, build, { conclusion: "failure", title, exitCode: null, summary: null, annotations: null });
     if (!finished) return false;
-    await reportCheckRun(trx, deps.clock, finished, completedRequests(finished, deps.links.buildUrl(finished.id), { logTail, annotations: [], droppedAnnotations: 0, runSummary: null }));
+    await reportCheckRun(
+      trx,
+      deps.clock,
+      finished,
+      completedRequests(finished, deps.links.buildUrl(finished.id), { logTail, annotations: [], droppedAnnotations: 0, runSummary: null }),
+    );
     await releaseDependents(trx, deps.clock, deps.links, finished);
     return true;
   });

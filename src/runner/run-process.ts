@@ -21,6 +21,8 @@ export interface ProcessSpec {
    * pauses the output until it settles.
    */
   onOutput(chunk: Buffer): void | Promise<void>;
+  /** Told the process group id once the script started (it leads its own group). */
+  onSpawn?(processGroup: number): void;
 }
 
 export interface ProcessResult {
@@ -76,6 +78,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     stripFinalNewline: false,
   });
   const pid = subprocess.pid;
+  if (pid !== undefined) spec.onSpawn?.(pid);
   const streams = [subprocess.stdout, subprocess.stderr].filter((s): s is Readable => s !== null);
   const pump = new OutputPump(streams, (chunk) => spec.onOutput(chunk));
 
@@ -84,10 +87,13 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   let exit = null as ExitInfo | null;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): void => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      fn();
-    }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        fn();
+      },
+      Math.min(Math.max(0, ms), MAX_TIMER_MS),
+    );
     timers.add(timer);
   };
   const clearTimers = (): void => {

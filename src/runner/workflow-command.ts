@@ -21,7 +21,10 @@ export function parseCommandSyntax(line: string): WorkflowCommand | null {
   if (name === "") return null;
   const properties = new Map<string, string>();
   if (space > 0) {
-    for (const pair of info.slice(space + 1).trim().split(",")) {
+    for (const pair of info
+      .slice(space + 1)
+      .trim()
+      .split(",")) {
       const eq = pair.indexOf("=");
       // Like the runner: a property needs a non-empty key and a non-empty value.
       if (eq <= 0 || eq === pair.length - 1) continue;
@@ -37,10 +40,5 @@ export function unescapeData(value: string): string {
 }
 
 export function unescapeProperty(value: string): string {
-  return value
-    .replaceAll("%0D", "\r")
-    .replaceAll("%0A", "\n")
-    .replaceAll("%3A", ":")
-    .replaceAll("%2C", ",")
-    .replaceAll("%25", "%");
+  return value.replaceAll("%0D", "\r").replaceAll("%0A", "\n").replaceAll("%3A", ":").replaceAll("%2C", ",").replaceAll("%25", "%");
 }

@@ -106,7 +106,10 @@ function gitFailure(step: string, failure: Extract<GitResult, { ok: false }>, to
 // git's first `fatal:` line says what went wrong (later ones tend to be generic, like
 // "Could not read from remote repository."); `error:` lines are the next best thing.
 function reason(stderr: string): string {
-  const lines = stderr.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
   const pick = lines.find((line) => line.startsWith("fatal:")) ?? lines.find((line) => line.startsWith("error:")) ?? lines.at(-1) ?? "unknown error";
   const text = pick.replace(/^(fatal|error):\s*/, "").replace(/^remote error:\s*/, "");
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;

@@ -30,12 +30,7 @@ export async function claimDelivery(db: Kysely<Database>, clock: Clock, workerId
       eb
         .selectFrom("deliveries")
         .select("id")
-        .where((w) =>
-          w.or([
-            w.and([w("status", "=", "pending"), w("next_attempt_at", "<=", now)]),
-            w.and([w("status", "=", "processing"), w("locked_until", "<", now)]),
-          ]),
-        )
+        .where((w) => w.or([w.and([w("status", "=", "pending"), w("next_attempt_at", "<=", now)]), w.and([w("status", "=", "processing"), w("locked_until", "<", now)])]))
         .orderBy("received_at")
         .orderBy("id")
         .limit(1)

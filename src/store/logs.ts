@@ -8,7 +8,11 @@ export async function appendLogChunk(db: Kysely<Database>, clock: Clock, buildId
 
 /** The sequence number a new attempt continues from, so attempts append to one log. */
 export async function nextLogSeq(db: Kysely<Database>, buildId: number): Promise<number> {
-  const row = await db.selectFrom("log_chunks").select((eb) => eb.fn.max<number>("seq").as("max")).where("build_id", "=", buildId).executeTakeFirst();
+  const row = await db
+    .selectFrom("log_chunks")
+    .select((eb) => eb.fn.max<number>("seq").as("max"))
+    .where("build_id", "=", buildId)
+    .executeTakeFirst();
   return row?.max === null || row?.max === undefined ? 0 : Number(row.max) + 1;
 }
 
@@ -18,14 +22,7 @@ export interface LogChunk {
 }
 
 export async function readLogChunks(db: Kysely<Database>, buildId: number, afterSeq = -1, limit = 1000): Promise<LogChunk[]> {
-  const rows = await db
-    .selectFrom("log_chunks")
-    .select(["seq", "data"])
-    .where("build_id", "=", buildId)
-    .where("seq", ">", afterSeq)
-    .orderBy("seq")
-    .limit(limit)
-    .execute();
+  const rows = await db.selectFrom("log_chunks").select(["seq", "data"]).where("build_id", "=", buildId).where("seq", ">", afterSeq).orderBy("seq").limit(limit).execute();
   return rows.map((r) => ({ seq: Number(r.seq), data: Buffer.from(r.data) }));
 }
 
@@ -35,14 +32,7 @@ export async function readLogTail(db: Kysely<Database>, buildId: number, bytes: 
   let total = 0;
   let before = 2 ** 31 - 1;
   while (total < bytes) {
-    const rows = await db
-      .selectFrom("log_chunks")
-      .select(["seq", "data"])
-      .where("build_id", "=", buildId)
-      .where("seq", "<", before)
-      .orderBy("seq", "desc")
-      .limit(64)
-      .execute();
+    const rows = await db.selectFrom("log_chunks").select(["seq", "data"]).where("build_id", "=", buildId).where("seq", "<", before).orderBy("seq", "desc").limit(64).execute();
     if (rows.length === 0) break;
     for (const r of rows) {
       out.push({ seq: Number(r.seq), data: Buffer.from(r.data) });

@@ -48,15 +48,7 @@ export async function claimOutbox(db: Db, clock: Clock, senderId: string, leaseM
         .where("o.next_attempt_at", "<=", now)
         .where((w) => w.or([w("o.locked_until", "is", null), w("o.locked_until", "<", now)]))
         .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom("outbox as p")
-                .select("p.id")
-                .whereRef("p.key", "=", "o.key")
-                .where("p.done_at", "is", null)
-                .whereRef("p.id", "<", "o.id"),
-            ),
-          ),
+          not(exists(selectFrom("outbox as p").select("p.id").whereRef("p.key", "=", "o.key").where("p.done_at", "is", null).whereRef("p.id", "<", "o.id"))),
         )
         .orderBy("o.next_attempt_at")
         .orderBy("o.id")

@@ -141,7 +141,7 @@ export async function abandonedBuilds(db: Db, clock: Clock, host: string | null)
 export async function requeueLost(db: Db, build: Build): Promise<boolean> {
   const result = await db
     .updateTable("builds")
-    .set({ status: "queued", worker_id: null, lease_expires_at: null } satisfies BuildUpdate)
+    .set({ status: "queued", worker_id: null, lease_expires_at: null, process_group: null } satisfies BuildUpdate)
     .where("id", "=", build.id)
     .where("status", "=", "running")
     .where("worker_id", "=", build.worker_id)
@@ -149,11 +149,19 @@ export async function requeueLost(db: Db, build: Build): Promise<boolean> {
   return Number(result.numUpdatedRows) > 0;
 }
 
+export async function setProcessGroup(db: Db, buildId: number, workerId: string, processGroup: number): Promise<void> {
+  await db.updateTable("builds").set({ process_group: processGroup }).where("id", "=", buildId).where("worker_id", "=", workerId).execute();
+}
+
 export async function setCheckRunId(db: Db, buildId: number, checkRunId: number): Promise<void> {
   await db.updateTable("builds").set({ check_run_id: checkRunId }).where("id", "=", buildId).execute();
 }
 
 export async function countByStatus(db: Db): Promise<Record<string, number>> {
-  const rows = await db.selectFrom("builds").select(["status", (eb) => eb.fn.countAll<number>().as("n")]).groupBy("status").execute();
+  const rows = await db
+    .selectFrom("builds")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+    .groupBy("status")
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }

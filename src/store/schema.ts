@@ -24,14 +24,7 @@ export interface DeliveriesTable {
 
 export type BuildStatus = "queued" | "running" | "done" | "waiting";
 
-export type Conclusion =
-  | "success"
-  | "failure"
-  | "cancelled"
-  | "timed_out"
-  | "skipped"
-  | "action_required"
-  | "neutral";
+export type Conclusion = "success" | "failure" | "cancelled" | "timed_out" | "skipped" | "action_required" | "neutral";
 
 export interface BuildsTable {
   id: Generated<number>;
@@ -64,6 +57,8 @@ export interface BuildsTable {
   finished_at: Millis | null;
   worker_id: string | null;
   worker_host: string | null;
+  /** The running script's process group on the worker's machine. */
+  process_group: number | null;
   lease_expires_at: Millis | null;
   cancel_requested: Generated<number>;
   cancel_reason: string | null;

@@ -24,7 +24,10 @@ export function renderBuildPage({ build, log, logBytes, shownBytes, logUrl }: Bu
     ["Duration", escapeHtml(duration)],
     ["Attempt", `${build.attempt}${build.worker_id ? ` on <code>${escapeHtml(build.worker_id)}</code>` : ""}`],
   ];
-  const cut = shownBytes < logBytes ? `<p>Showing the last ${shownBytes} of ${logBytes} bytes. <a href="${escapeHtml(logUrl)}">Full log</a></p>` : `<p><a href="${escapeHtml(logUrl)}">Raw log</a></p>`;
+  const cut =
+    shownBytes < logBytes
+      ? `<p>Showing the last ${shownBytes} of ${logBytes} bytes. <a href="${escapeHtml(logUrl)}">Full log</a></p>`
+      : `<p><a href="${escapeHtml(logUrl)}">Raw log</a></p>`;
   const refresh = build.status === "done" ? "" : `<meta http-equiv="refresh" content="3">`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">${refresh}

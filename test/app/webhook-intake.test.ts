@@ -69,7 +69,16 @@ describe("webhook intake", () => {
     expect(declared.status).toBe(413);
     // Chunked: no content-length, so the limit is enforced while reading.
     const status = await new Promise<number | string>((resolve) => {
-      const req = http.request(h.webhookUrl, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": "chunked-big", "x-hub-signature-256": `sha256=${"0".repeat(64)}`, "transfer-encoding": "chunked" } });
+      const req = http.request(h.webhookUrl, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "push",
+          "x-github-delivery": "chunked-big",
+          "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+          "transfer-encoding": "chunked",
+        },
+      });
       req.on("response", (res) => resolve(res.statusCode ?? 0));
       req.on("error", (e) => resolve(`closed: ${e.message}`));
       const chunk = Buffer.alloc(1024 * 1024, 0x20);
@@ -106,7 +115,12 @@ describe("webhook intake", () => {
     const empty = await sendWebhook(h.webhookUrl, { event: "push", payload: { ref: "refs/heads/main" }, secret: WEBHOOK_SECRET, id: "empty-1" });
     expect(empty.status).toBe(202);
     expect(await processed(h, "empty-1")).toMatch(/lacks repository or installation/);
-    const own = await sendWebhook(h.webhookUrl, { event: "check_run", payload: { action: "completed", repository: payload.repository, installation: { id: 1 } }, secret: WEBHOOK_SECRET, id: "own-1" });
+    const own = await sendWebhook(h.webhookUrl, {
+      event: "check_run",
+      payload: { action: "completed", repository: payload.repository, installation: { id: 1 } },
+      secret: WEBHOOK_SECRET,
+      id: "own-1",
+    });
     expect(own.status).toBe(202);
     expect(await processed(h, "own-1")).toMatch(/^ignored/);
   });

@@ -157,8 +157,7 @@ const cases: Case[] = [
   {
     name: "unknown event in mapping",
     yaml: `pipelines:\n  test:\n    on:\n      pull-request:\n    run: x\n`,
-    message:
-      "unknown event `pull-request` in `on` of pipeline `test` (expected one of: push, pull_request, deployment) (did you mean `pull_request`?)",
+    message: "unknown event `pull-request` in `on` of pipeline `test` (expected one of: push, pull_request, deployment) (did you mean `pull_request`?)",
     line: 4,
     column: 7,
   },
@@ -479,7 +478,7 @@ describe("parseKickoffConfig: several errors", () => {
       "pipelines:\n  a:\n    run: [",
       'pipelines:\n  a: {run: "x',
       "pipelines:\n  ? [a, b]\n  : { run: x }\n",
-      "pipelines:\n  a:\n    run: x\n    on: { push: { branches: [\"\"] } }\n",
+      'pipelines:\n  a:\n    run: x\n    on: { push: { branches: [""] } }\n',
     ];
     for (const input of inputs) {
       const result = parseKickoffConfig(input);

@@ -18,12 +18,9 @@ describe("parseDuration", () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(["", "m", "1.5h", "30m1h", "1h1h", "15 minutes", "-5s", "5ms", "10x", "h30m", "1h30"])(
-    "%j is not a duration",
-    (text) => {
-      expect(parseDuration(text)).toBeNull();
-    },
-  );
+  it.each(["", "m", "1.5h", "30m1h", "1h1h", "15 minutes", "-5s", "5ms", "10x", "h30m", "1h30"])("%j is not a duration", (text) => {
+    expect(parseDuration(text)).toBeNull();
+  });
 });
 
 describe("formatDuration", () => {

@@ -16,9 +16,7 @@ describe("firstProblemTitle", () => {
   it("works on parser output", () => {
     const result = parseKickoffConfig("pipelines:\n  test:\n    run: x\n    timout: 5m\n");
     if (result.ok) throw new Error("expected errors");
-    expect(firstProblemTitle(result.errors)).toBe(
-      "Invalid .github/kickoff.yml: unknown key `timout` in pipeline `test` (did you mean `timeout`?) (line 4)",
-    );
+    expect(firstProblemTitle(result.errors)).toBe("Invalid .github/kickoff.yml: unknown key `timout` in pipeline `test` (did you mean `timeout`?) (line 4)");
   });
 
   it("stays within 255 characters and keeps the line", () => {

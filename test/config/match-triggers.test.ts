@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KickoffConfig } from "../../src/config/kickoff-config.js";
-import {
-  matchPipelines,
-  needsChangedFiles,
-  pipelineMatches,
-  type TriggerEvent,
-} from "../../src/config/match-triggers.js";
+import { matchPipelines, needsChangedFiles, pipelineMatches, type TriggerEvent } from "../../src/config/match-triggers.js";
 import { parseKickoffConfig } from "../../src/config/parse-kickoff-config.js";
 
 function config(text: string): KickoffConfig {

@@ -275,20 +275,17 @@ describe("parseKickoffConfig: warnings", () => {
     ]);
   });
 
-  it.each([
-    ["on: { push: { tags: ['v*'] } }"],
-    ["on: { push: { branches: [], tags: ['v*'] } }"],
-    ["on: { deployment: }\n    environment: prod"],
-  ])("does not warn for `%s`", (on) => {
-    const result = parseKickoffConfig(`pipelines:\n  test:\n    ${on}\n    run: make\n`);
-    expect(result).toMatchObject({ ok: true, warnings: [] });
-  });
+  it.each([["on: { push: { tags: ['v*'] } }"], ["on: { push: { branches: [], tags: ['v*'] } }"], ["on: { deployment: }\n    environment: prod"]])(
+    "does not warn for `%s`",
+    (on) => {
+      const result = parseKickoffConfig(`pipelines:\n  test:\n    ${on}\n    run: make\n`);
+      expect(result).toMatchObject({ ok: true, warnings: [] });
+    },
+  );
 
   it("warns that `url` does nothing without `environment`", () => {
     const result = parseKickoffConfig(`pipelines:\n  test:\n    run: make\n    url: https://x.example\n`);
     expect(result.ok).toBe(true);
-    expect(result.warnings).toEqual([
-      { message: "pipeline `test`: `url` has no effect without `environment`", line: 4, column: 5, severity: "warning" },
-    ]);
+    expect(result.warnings).toEqual([{ message: "pipeline `test`: `url` has no effect without `environment`", line: 4, column: 5, severity: "warning" }]);
   });
 });

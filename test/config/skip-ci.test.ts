@@ -16,18 +16,10 @@ describe("isSkipCi", () => {
     expect(isSkipCi(message)).toBe(true);
   });
 
-  it.each([
-    null,
-    undefined,
-    "",
-    "skip ci",
-    "[skip  ci]",
-    "[skipci]",
-    "(skip ci)",
-    "Fix the skip-ci flag",
-    "skip-checks: false",
-    "mention skip-checks: true inline",
-  ])("does not skip %j", (message) => {
-    expect(isSkipCi(message)).toBe(false);
-  });
+  it.each([null, undefined, "", "skip ci", "[skip  ci]", "[skipci]", "(skip ci)", "Fix the skip-ci flag", "skip-checks: false", "mention skip-checks: true inline"])(
+    "does not skip %j",
+    (message) => {
+      expect(isSkipCi(message)).toBe(false);
+    },
+  );
 });

@@ -58,7 +58,15 @@ describe("push → check run, end to end", () => {
     expect(run.output.summary).toContain("## Coverage: 93%");
     const annotations = run.output.annotations;
     expect(annotations).toHaveLength(63);
-    expect(annotations[0]).toMatchObject({ path: "src/app.ts", start_line: 3, end_line: 3, start_column: 5, annotation_level: "failure", title: "Type error", message: "Cannot find name 'x'" });
+    expect(annotations[0]).toMatchObject({
+      path: "src/app.ts",
+      start_line: 3,
+      end_line: 3,
+      start_column: 5,
+      annotation_level: "failure",
+      title: "Type error",
+      message: "Cannot find name 'x'",
+    });
     expect(annotations[1]).toMatchObject({ path: "README.md", start_line: 1, annotation_level: "warning" });
     expect(annotations[2]).toMatchObject({ annotation_level: "notice", message: "Done linting" });
     // 63 annotations need two requests (50 per request); both reached GitHub before completion.
@@ -74,12 +82,34 @@ describe("push → check run, end to end", () => {
     const run = await completedRun(h.gh, repo, "env", sha);
     expect(run.conclusion).toBe("success");
     const log = await (await fetch(`${h.kickoff.url}/builds/${run.external_id}/log`)).text();
-    for (const line of ["CI=true", "KICKOFF=true", "KICKOFF_EVENT=push", `KICKOFF_REPOSITORY=${repo.fullName}`, `KICKOFF_SHA=${sha}`, "KICKOFF_REF=refs/heads/main", "KICKOFF_BRANCH=main", "KICKOFF_PIPELINE=env", `KICKOFF_BUILD_ID=${run.external_id}`, "GREETING=hi"]) {
+    for (const line of [
+      "CI=true",
+      "KICKOFF=true",
+      "KICKOFF_EVENT=push",
+      `KICKOFF_REPOSITORY=${repo.fullName}`,
+      `KICKOFF_SHA=${sha}`,
+      "KICKOFF_REF=refs/heads/main",
+      "KICKOFF_BRANCH=main",
+      "KICKOFF_PIPELINE=env",
+      `KICKOFF_BUILD_ID=${run.external_id}`,
+      "GREETING=hi",
+    ]) {
       expect(log).toContain(line);
     }
     expect(log).toMatch(/^KICKOFF_SUMMARY=\/.+summary\.md$/m);
     expect(log).not.toContain("KICKOFF_PR_NUMBER");
-    const forbidden = [WEBHOOK_SECRET, "server-only-value", "KICKOFF_TEST_SERVER_ONLY", "APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET", "GHE_HOST", "GIT_CONFIG", "extraheader", ...h.gh.issuedTokens()];
+    const forbidden = [
+      WEBHOOK_SECRET,
+      "server-only-value",
+      "KICKOFF_TEST_SERVER_ONLY",
+      "APP_ID",
+      "PRIVATE_KEY",
+      "WEBHOOK_SECRET",
+      "GHE_HOST",
+      "GIT_CONFIG",
+      "extraheader",
+      ...h.gh.issuedTokens(),
+    ];
     for (const secret of forbidden) expect(log).not.toContain(secret);
     const keyBody = h.gh.privateKey.split("\n")[1]!;
     expect(log).not.toContain(keyBody);

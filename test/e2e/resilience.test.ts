@@ -4,8 +4,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFIG_PATH } from "../../src/config/kickoff-config.js";
 import type { StandInRepo } from "../support/github-stand-in.js";
+import pino from "pino";
+import { startKickoff } from "../../src/kickoff.js";
 import { type Harness, startHarness } from "../support/kickoff-harness.js";
-import { completedRun, kickoffYml, pushCommit } from "../support/e2e.js";
+import { completedRun, eventually, kickoffYml, pushCommit, ZERO } from "../support/e2e.js";
+import { pushPayload } from "../support/webhooks.js";
 
 /** Running, as opposed to gone or a zombie waiting for a reaper (PID 1 here may never reap). */
 function alive(pid: number): boolean {
@@ -46,7 +49,9 @@ describe("timeouts, big output and GitHub outages, end to end", () => {
 
   it("streams 200 MB of output to the database with bounded memory and a log tail within GitHub's limit", async () => {
     const sha = await pushCommit(h, repo, "main", {
-      [CONFIG_PATH]: kickoffYml({ loud: `run: |\n  set +o pipefail\n  yes "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789" | head -c 200000000\n  echo\n  echo the end` }),
+      [CONFIG_PATH]: kickoffYml({
+        loud: `run: |\n  set +o pipefail\n  yes "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789" | head -c 200000000\n  echo\n  echo the end`,
+      }),
     });
     global.gc?.();
     const baseline = process.memoryUsage().rss;
@@ -92,5 +97,42 @@ describe("timeouts, big output and GitHub outages, end to end", () => {
     const run = await completedRun(h.gh, repo, "reset", sha, 60_000);
     expect(run.conclusion).toBe("success");
     expect(h.gh.checkRuns(repo.fullName, sha)).toHaveLength(1);
+  });
+
+  it("retries a report when GitHub accepts the connection and never answers", async () => {
+    h.gh.fail({ method: "POST", path: /\/check-runs$/, status: "hang", times: 1 });
+    const sha = await pushCommit(h, repo, "main", { [CONFIG_PATH]: kickoffYml({ hung: `run: echo ok` }) });
+    const run = await completedRun(h.gh, repo, "hung", sha, 60_000);
+    expect(run.conclusion).toBe("success");
+    expect(h.gh.checkRuns(repo.fullName, sha)).toHaveLength(1);
+  });
+
+  it("fails the build with a clear title when GitHub will not issue an installation token", async () => {
+    // An intake-only server plans the build; a separate worker (no cached token) then
+    // meets a GitHub whose token endpoint fails.
+    const server = await startHarness({ worker: false, gh: h.gh });
+    try {
+      const sha = await repo.commit({ branch: "main", files: { [CONFIG_PATH]: kickoffYml({ tokenless: `run: echo should not run` }) } });
+      const res = await server.send("push", pushPayload(repo, { ref: "refs/heads/main", before: ZERO, after: sha }));
+      expect(res.status).toBe(202);
+      await h.gh.waitFor(() => h.gh.checkRuns(repo.fullName, sha).find((r) => r.name === "tokenless"));
+      h.gh.fail({ method: "POST", path: /access_tokens$/, status: 500 });
+      const worker = await startKickoff({ settings: server.settings, log: pino({ level: "silent" }), server: false, worker: true, githubTimeoutMs: 2000 });
+      const finished = await eventually(
+        async () => (await server.kickoff.store.db.selectFrom("builds").selectAll().where("sha", "=", sha).where("status", "=", "done").executeTakeFirst()) ?? undefined,
+        "build finished",
+        60_000,
+      );
+      await worker.close();
+      h.gh.clearFailures();
+      expect(finished.title).toBe("Checkout failed: GitHub did not issue an installation token (HTTP 500)");
+      const run = await completedRun(h.gh, repo, "tokenless", sha, 60_000);
+      expect(run.conclusion).toBe("failure");
+      expect(run.output.title).toBe(finished.title);
+      expect(run.output.text ?? "").not.toContain("\nshould not run");
+    } finally {
+      h.gh.clearFailures();
+      await server.close();
+    }
   });
 });

@@ -54,7 +54,10 @@ describe("trigger rules, end to end", () => {
   }
 
   function names(sha: string): string[] {
-    return h.gh.checkRuns(repo.fullName, sha).map((r) => r.name).sort();
+    return h.gh
+      .checkRuns(repo.fullName, sha)
+      .map((r) => r.name)
+      .sort();
   }
 
   it("matches branch filters, path filters and paths-ignore on a push to main", async () => {

@@ -11,7 +11,23 @@ import { newBuild } from "../support/builds.js";
 import { storeKinds } from "../support/stores.js";
 
 function delivery(id: string, at: number): NewDelivery {
-  return { id, event: "push", action: null, installation_id: 1, repository: "acme/shop", sender: "octocat", payload: "{}", received_at: at, status: "pending", next_attempt_at: at, locked_by: null, locked_until: null, processed_at: null, outcome: null, error: null };
+  return {
+    id,
+    event: "push",
+    action: null,
+    installation_id: 1,
+    repository: "acme/shop",
+    sender: "octocat",
+    payload: "{}",
+    received_at: at,
+    status: "pending",
+    next_attempt_at: at,
+    locked_by: null,
+    locked_until: null,
+    processed_at: null,
+    outcome: null,
+    error: null,
+  };
 }
 
 for (const kind of storeKinds()) {

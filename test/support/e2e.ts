@@ -20,7 +20,10 @@ export async function pushCommit(h: Harness, repo: StandInRepo, branch: string, 
 }
 
 export function completedRun(gh: GitHubStandIn, repo: StandInRepo, name: string, sha: string, timeoutMs = 30_000): Promise<CheckRunRecord> {
-  return gh.waitFor(() => gh.checkRuns(repo.fullName, sha).find((r) => r.name === name && r.status === "completed"), { timeoutMs, message: `check run ${name} on ${sha.slice(0, 7)} never completed` });
+  return gh.waitFor(() => gh.checkRuns(repo.fullName, sha).find((r) => r.name === name && r.status === "completed"), {
+    timeoutMs,
+    message: `check run ${name} on ${sha.slice(0, 7)} never completed`,
+  });
 }
 
 /** Waits until Kickoff has planned (or ignored) a delivery, so "nothing happened" can be asserted. */

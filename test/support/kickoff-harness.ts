@@ -52,7 +52,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "kickoff-e2e-"));
   const settings = loadSettings(standInEnv(gh, dataDir, options.env));
   const log = pino({ level: settings.logLevel });
-  const start = () => startKickoff({ settings, log, server: true, worker: options.worker ?? true });
+  const start = () => startKickoff({ settings, log, server: true, worker: options.worker ?? true, githubTimeoutMs: 2000 });
   let kickoff = await start();
   let stopped = false;
   const harness: Harness = {

@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONFIG_PATH } from "../../src/config/kickoff-config.js";
+import { type GitHubStandIn, startGitHubStandIn } from "../support/github-stand-in.js";
+import { standInEnv, WEBHOOK_SECRET } from "../support/kickoff-harness.js";
+import { type KickoffProcess, spawnKickoff } from "../support/kickoff-process.js";
+import { completedRun, kickoffYml, ZERO } from "../support/e2e.js";
+import { pushPayload, sendWebhook } from "../support/webhooks.js";
+
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+describe("the server killed with SIGKILL mid-build", () => {
+  let gh: GitHubStandIn;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "kickoff-crash-"));
+  const procs: KickoffProcess[] = [];
+
+  beforeAll(async () => {
+    gh = await startGitHubStandIn();
+  });
+  afterAll(async () => {
+    for (const p of procs) p.child.kill("SIGKILL");
+    await gh?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("recovers on restart: the build runs again on the same check run and completes once", async () => {
+    const repo = await gh.createRepo("acme/crash");
+    const pidFile = path.join(dataDir, "attempt.pid");
+    const sha = await repo.commit({
+      branch: "main",
+      files: {
+        [CONFIG_PATH]: kickoffYml({ slow: `env:\n  PID_FILE: ${pidFile}\nrun: |\n  echo $$ > "$PID_FILE"\n  echo "attempt started"\n  sleep 4\n  echo "attempt finished"` }),
+      },
+    });
+    const env = standInEnv(gh, dataDir, { LOG_LEVEL: "info", KICKOFF_LEASE: "3s" });
+    const first = await spawnKickoff(["start"], env);
+    procs.push(first);
+    const res = await sendWebhook(`${first.url}/api/github/webhooks`, {
+      event: "push",
+      payload: pushPayload(repo, { ref: "refs/heads/main", before: ZERO, after: sha }),
+      secret: WEBHOOK_SECRET,
+    });
+    expect(res.status).toBe(202);
+    await gh.waitFor(() => gh.checkRuns(repo.fullName, sha).find((r) => r.status === "in_progress"), { timeoutMs: 30_000 });
+    await gh.waitFor(() => {
+      try {
+        return readFileSync(pidFile, "utf8").trim() !== "";
+      } catch {
+        return false;
+      }
+    });
+    const orphan = Number(readFileSync(pidFile, "utf8"));
+    first.child.kill("SIGKILL");
+    await first.exited;
+    // The killed server's script is still running: nothing could kill it yet.
+    expect(running(orphan)).toBe(true);
+
+    const second = await spawnKickoff(["start"], env);
+    procs.push(second);
+    const run = await completedRun(gh, repo, "slow", sha, 60_000);
+    expect(run.conclusion).toBe("success");
+    // The restart killed the orphaned attempt before running the build again.
+    expect(running(orphan)).toBe(false);
+    expect(second.output()).toContain("recovered builds abandoned by an earlier process");
+    expect(gh.checkRuns(repo.fullName, sha)).toHaveLength(1);
+    const statuses = gh.checkRunHistory(run.id).map((r) => r.status);
+    expect(statuses.indexOf("completed")).toBe(statuses.length - 1);
+    expect(statuses.slice(0, statuses.length - 1).every((s) => s !== "completed")).toBe(true);
+    expect(run.output.summary).toContain("**Attempt:** 2");
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+});
