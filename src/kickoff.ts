@@ -2,23 +2,32 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { kickoffApp } from "./app/kickoff-app.js";
-import { webhookIntake } from "./app/intake/webhook-intake.js";
+import { type Rejection, webhookIntake } from "./app/intake/webhook-intake.js";
 import type { Settings } from "./config/settings.js";
 import { probotGitHubApp } from "./github/github-app.js";
 import { OutboxSender } from "./github/outbox-sender.js";
 import { InboxProcessor } from "./planner/inbox-processor.js";
 import type { PlannerDeps } from "./planner/planner-deps.js";
+import { redeliverOnStart } from "./redeliver/redeliver-on-start.js";
 import { executeBuild } from "./runner/execute-build.js";
 import { reapAbandoned } from "./runner/reaper.js";
 import { WorkerPool } from "./runner/worker-pool.js";
 import { workerIdentity } from "./runner/worker-identity.js";
+import { CancelBus } from "./shared/cancel-bus.js";
 import { type Clock, systemClock } from "./shared/clock.js";
 import { PollingLoop } from "./shared/loop.js";
 import { openStore, type Store } from "./store/database.js";
 import { sharedSecret } from "./store/meta.js";
+import { listenForWork } from "./store/notifier.js";
 import { createHttpServer } from "./web/http-server.js";
 import { buildLinks } from "./web/links.js";
-import { buildPage, healthz, rawLog, readyz } from "./web/routes.js";
+import { AdminAuth } from "./web/admin-session.js";
+import { ansiPaletteCss } from "./web/ansi-palette-css.js";
+import { Assets } from "./web/assets.js";
+import { webRoutes } from "./web/routes.js";
+import { KickoffMetrics } from "./observability/metrics.js";
+import { RejectionLog } from "./observability/rejection-log.js";
+import { RetentionPruner } from "./observability/retention.js";
 
 export interface KickoffOptions {
   settings: Settings;
@@ -57,6 +66,8 @@ const KickoffOctokit = ProbotOctokit.defaults((options: Record<string, unknown>)
   retry: { enabled: false },
 }));
 const IDLE_POLL_MS = 1000;
+/** With nothing expired, retention looks again after this long. */
+const RETENTION_IDLE_MS = 60_000;
 
 /** Starts the parts of Kickoff this process runs, all sharing one database. */
 export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
@@ -82,16 +93,23 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
   const loops: PollingLoop[] = [];
   const wakeAll = () => loops.forEach((l) => l.wake());
   const closers: Array<() => Promise<void>> = [];
+  const cancellations = new CancelBus();
+  // Server side only: metrics, the planner's deps for the dashboard's buttons, retention.
+  const metrics = o.server ? new KickoffMetrics(store, clock) : null;
+  let control: PlannerDeps | null = null;
 
   if (o.server) {
-    const deps: PlannerDeps = { store, clock, links, log, defaultTimeoutMs: settings.defaultTimeoutMs, wake: wakeAll };
+    const deps: PlannerDeps = { store, clock, links, log, defaultTimeoutMs: settings.defaultTimeoutMs, wake: wakeAll, notifyCancel: (id) => cancellations.notify(id) };
     await probot.load(kickoffApp(deps));
+    control = deps;
     const inbox = new InboxProcessor({ store, clock, probot, log, workerId: self.id });
     loops.push(new PollingLoop("inbox", () => inbox.step(), IDLE_POLL_MS, log));
     for (let i = 0; i < OUTBOX_SENDERS; i++) {
-      const sender = new OutboxSender({ store, clock, github, log, senderId: `${self.id}/outbox-${i}` });
+      const sender = new OutboxSender({ store, clock, github, log, senderId: `${self.id}/outbox-${i}`, onGitHubError: (status) => metrics?.onGitHubError(status) });
       loops.push(new PollingLoop("outbox", () => sender.step(), IDLE_POLL_MS, log));
     }
+    const pruner = new RetentionPruner({ store, clock, log, retentionMs: settings.retentionMs });
+    loops.push(new PollingLoop("retention", async () => (await pruner.step()) > 0, RETENTION_IDLE_MS, log));
   }
 
   if (o.worker) {
@@ -118,6 +136,7 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
             workerId: self.id,
             leaseMs: settings.leaseMs,
             heartbeatMs: Math.min(5000, Math.floor(settings.leaseMs / 3)),
+            cancellations,
             wake: wakeAll,
           },
           build,
@@ -139,14 +158,27 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
 
   let url: string | null = null;
   if (o.server) {
-    const web = { store, signingKey, adminToken: settings.adminToken };
+    if (control === null || metrics === null) throw new Error("the server's planner and metrics are set up above");
+    const rejections = new RejectionLog(store, clock, log);
+    closers.push(() => rejections.flush());
+    const web = {
+      store,
+      clock,
+      log,
+      signingKey,
+      auth: new AdminAuth(signingKey, settings.adminToken, () => clock.now()),
+      assets: new Assets(["kickoff.css", "build-page.js"], { "ansi-palette.css": ansiPaletteCss() }),
+      control,
+      secureCookies: settings.publicUrl.startsWith("https:"),
+    };
+    const onResult = (event: string, result: string, rejection?: Rejection) => {
+      metrics.onDelivery(event, result);
+      if (rejection) rejections.record(event, rejection);
+    };
     const server = createHttpServer(
       [
-        { method: "POST", path: settings.webhookPath, handler: webhookIntake({ store, clock, secret: settings.webhookSecret ?? "", log, onStored: wakeAll }) },
-        { method: "GET", path: "/healthz", handler: healthz },
-        { method: "GET", path: "/readyz", handler: readyz(web) },
-        { method: "GET", path: "/builds/:id", handler: buildPage(web) },
-        { method: "GET", path: "/builds/:id/log", handler: rawLog(web) },
+        { method: "POST", path: settings.webhookPath, handler: webhookIntake({ store, clock, secret: settings.webhookSecret ?? "", log, onStored: wakeAll, onResult }) },
+        ...webRoutes(web, metrics),
       ],
       log,
     );
@@ -166,6 +198,17 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
   }
 
   for (const loop of loops) loop.start();
+  if (o.server && settings.redeliverOnStartMs !== null) {
+    // Webhooks GitHub could not deliver while Kickoff was down; the inbox ignores repeats.
+    const redelivery = redeliverOnStart(probot, settings.redeliverOnStartMs, clock, log);
+    closers.unshift(() => redelivery.stop());
+  }
+  if (store.dialect === "postgres" && settings.databaseUrl) {
+    // Other processes' new rows wake this one's loops (LISTEN/NOTIFY); SQLite has no others.
+    const listener = listenForWork({ url: settings.databaseUrl, wake: wakeAll, log });
+    await listener.ready;
+    closers.push(() => listener.close());
+  }
   log.info({ url, database: store.location, worker: o.worker, server: o.server, concurrency: settings.concurrency }, "Kickoff started");
 
   return {

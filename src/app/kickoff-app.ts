@@ -1,6 +1,9 @@
 import type { ApplicationFunction } from "probot";
 import type { PlannerDeps } from "../planner/planner-deps.js";
 import { setDeliveryOutcome } from "../store/inbox.js";
+import { onCheckRun } from "./on-check-run.js";
+import { onCheckSuite } from "./on-check-suite.js";
+import { onIssueComment } from "./on-issue-comment.js";
 import { onPullRequest } from "./on-pull-request.js";
 import { onPush } from "./on-push.js";
 
@@ -16,6 +19,15 @@ export function kickoffApp(deps: PlannerDeps): ApplicationFunction {
     });
     app.on("pull_request", async (context) => {
       await setDeliveryOutcome(deps.store.db, context.id, await onPullRequest(context, deps));
+    });
+    app.on("check_run", async (context) => {
+      await setDeliveryOutcome(deps.store.db, context.id, await onCheckRun(context, deps));
+    });
+    app.on("check_suite", async (context) => {
+      await setDeliveryOutcome(deps.store.db, context.id, await onCheckSuite(context, deps));
+    });
+    app.on("issue_comment", async (context) => {
+      await setDeliveryOutcome(deps.store.db, context.id, await onIssueComment(context, deps));
     });
   };
 }

@@ -14,7 +14,18 @@ export interface CheckRunRequest {
   started_at?: string;
   completed_at?: string;
   output: { title: string; summary: string; text?: string; annotations?: CheckRunAnnotation[] };
+  /** Buttons; an empty list removes them. */
+  actions: CheckRunAction[];
 }
+
+export interface CheckRunAction {
+  label: string;
+  description: string;
+  identifier: "cancel" | "approve";
+}
+
+const CANCEL: CheckRunAction = { label: "Cancel", description: "Stop this build", identifier: "cancel" };
+const APPROVE: CheckRunAction = { label: "Approve and run", description: "Run this fork's commit", identifier: "approve" };
 
 export interface CheckRunAnnotation {
   path: string;
@@ -33,7 +44,8 @@ export function queuedRequest(build: Build, detailsUrl: string): CheckRunRequest
   return {
     ...identity(build, detailsUrl),
     status: "queued",
-    output: { title: "Queued", summary: triggerLine(build) },
+    output: { title: build.status === "waiting" ? "Waiting for needs" : "Queued", summary: triggerLine(build) },
+    actions: [CANCEL],
   };
 }
 
@@ -44,6 +56,7 @@ export function inProgressRequest(build: Build, detailsUrl: string, startedAt: n
     status: "in_progress",
     started_at: new Date(startedAt).toISOString(),
     output: { title: build.attempt > 1 ? "Running (restarted)" : "Running", summary: `${triggerLine(build)}${retry}` },
+    actions: [CANCEL],
   };
 }
 
@@ -73,6 +86,7 @@ export function completedRequests(build: Build, detailsUrl: string, done: Comple
     ...base,
     status: "in_progress",
     output: { title: "Reporting annotations", summary, annotations: batch },
+    actions: [CANCEL],
   }));
   requests.push({
     ...base,
@@ -81,6 +95,7 @@ export function completedRequests(build: Build, detailsUrl: string, done: Comple
     ...(build.started_at !== null ? { started_at: new Date(build.started_at).toISOString() } : {}),
     completed_at: new Date(build.finished_at ?? Date.now()).toISOString(),
     output: { title, summary, ...(text ? { text } : {}), ...(last.length ? { annotations: last } : {}) },
+    actions: conclusion === "action_required" ? [APPROVE] : [],
   });
   return requests;
 }

@@ -4,7 +4,7 @@ import type { Store } from "../store/database.js";
 import { claimOutbox, completeOutbox, retryOutbox } from "../store/outbox.js";
 import type { OutboxRow } from "../store/schema.js";
 import type { GitHubApp } from "./github-app.js";
-import type { CheckRunPayload } from "./report.js";
+import type { CheckRunPayload, CommentPayload, ReactionPayload } from "./report.js";
 import { classifyFailure } from "./retry-policy.js";
 import { syncCheckRun } from "./sync-check-run.js";
 
@@ -57,6 +57,16 @@ export class OutboxSender {
         if (row.build_id === null) throw new Error("check_run outbox row without a build");
         await syncCheckRun(this.o.store.db, octokit, row.build_id, payload as CheckRunPayload, row.attempts > 1);
         return;
+      case "comment": {
+        const c = payload as CommentPayload;
+        await octokit.rest.issues.createComment({ owner: c.owner, repo: c.repo, issue_number: c.number, body: c.body });
+        return;
+      }
+      case "reaction": {
+        const r = payload as ReactionPayload;
+        await octokit.rest.reactions.createForIssueComment({ owner: r.owner, repo: r.repo, comment_id: r.commentId, content: r.content });
+        return;
+      }
       default:
         throw Object.assign(new Error(`unknown outbox kind ${row.kind}`), { status: 0 });
     }

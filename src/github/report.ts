@@ -32,3 +32,56 @@ export function splitRepository(fullName: string): [string, string] {
   const slash = fullName.indexOf("/");
   return [fullName.slice(0, slash), fullName.slice(slash + 1)];
 }
+
+export interface CommentPayload {
+  owner: string;
+  repo: string;
+  number: number;
+  body: string;
+}
+
+export interface ReactionPayload {
+  owner: string;
+  repo: string;
+  commentId: number;
+  content: "+1" | "-1" | "confused" | "eyes" | "rocket";
+}
+
+/** A reply on a pull request; replies to one pull request keep their order. */
+export async function reportComment(
+  db: Kysely<Database> | Transaction<Database>,
+  clock: Clock,
+  installationId: number,
+  repository: string,
+  number: number,
+  body: string,
+): Promise<void> {
+  const [owner, repo] = splitRepository(repository);
+  await enqueueOutbox(db, clock, {
+    key: `comment:${repository}#${number}`,
+    kind: "comment",
+    installationId,
+    repository,
+    buildId: null,
+    payload: { owner, repo, number, body } satisfies CommentPayload,
+  });
+}
+
+export async function reportReaction(
+  db: Kysely<Database> | Transaction<Database>,
+  clock: Clock,
+  installationId: number,
+  repository: string,
+  commentId: number,
+  content: ReactionPayload["content"],
+): Promise<void> {
+  const [owner, repo] = splitRepository(repository);
+  await enqueueOutbox(db, clock, {
+    key: `reaction:${repository}:${commentId}`,
+    kind: "reaction",
+    installationId,
+    repository,
+    buildId: null,
+    payload: { owner, repo, commentId, content } satisfies ReactionPayload,
+  });
+}

@@ -11,6 +11,8 @@ import { freezePipeline } from "./build-config.js";
 import type { CommitTarget } from "./commit-target.js";
 import type { PlannerDeps } from "./planner-deps.js";
 import { readConfigAt } from "./read-config.js";
+import { supersedeOlder } from "./supersede.js";
+import { needsApproval, SAME_REPOSITORY, type Trust } from "./gate.js";
 
 /** A trigger before its changed files are known; they are fetched only if a filter needs them. */
 export type PendingTrigger = Omit<Extract<TriggerEvent, { event: "push" }>, "changedFiles"> | Omit<Extract<TriggerEvent, { event: "pull_request" }>, "changedFiles">;
@@ -29,6 +31,7 @@ export async function planCommit(
   target: CommitTarget,
   pending: PendingTrigger,
   loadChangedFiles: () => Promise<string[] | null>,
+  trust: Trust = SAME_REPOSITORY,
 ): Promise<string> {
   const { owner, name } = target.repository;
   const file = await readConfigAt(octokit, owner, name, target.sha);
@@ -43,18 +46,22 @@ export async function planCommit(
   }
 
   const changedFiles = needsChangedFiles(parsed.config, { ...pending, changedFiles: null } as TriggerEvent) ? await loadChangedFiles() : null;
-  const matched = matchPipelines(parsed.config, { ...pending, changedFiles } as TriggerEvent);
+  let matched = matchPipelines(parsed.config, { ...pending, changedFiles } as TriggerEvent);
   if (matched.length === 0) return "filtered: no pipeline matched";
-  return storeBuilds(deps, target, withNeeds(parsed.config, matched));
+  const deploys = trust.fork ? matched.filter((p) => p.environment !== null) : [];
+  // Fork code never deploys: deploys get environment secrets.
+  matched = matched.filter((p) => !deploys.includes(p));
+  const outcome = matched.length > 0 ? await storeBuilds(deps, target, withNeeds(parsed.config, matched), trust) : "filtered: no pipeline matched";
+  return deploys.length > 0 ? `${outcome}; deploy pipelines never run from forks: ${deploys.map((p) => p.name).join(", ")}` : outcome;
 }
 
 /** A matched pipeline's `needs` are waited on only if they run for this commit too. */
-function withNeeds(config: KickoffConfig, matched: Pipeline[]): Pipeline[] {
+export function withNeeds(config: KickoffConfig, matched: Pipeline[]): Pipeline[] {
   const names = new Set(matched.map((p) => p.name));
   return config.pipelines.filter((p) => names.has(p.name)).map((p) => ({ ...p, needs: p.needs.filter((n) => names.has(n)) }));
 }
 
-function buildRow(deps: PlannerDeps, target: CommitTarget, pipeline: string, config: string): NewBuild {
+function buildRow(deps: PlannerDeps, target: CommitTarget, pipeline: string, config: string, dedupe = true): NewBuild {
   return {
     repository: target.repository.fullName,
     repository_id: target.repository.id,
@@ -71,34 +78,65 @@ function buildRow(deps: PlannerDeps, target: CommitTarget, pipeline: string, con
     trigger_delivery: target.deliveryId,
     sender: target.sender,
     // One build per commit and pipeline from push and pull_request events: the first wins.
-    dedupe_key: `${target.repository.id}:${target.sha}:${pipeline}`,
+    dedupe_key: dedupe ? `${target.repository.id}:${target.sha}:${pipeline}` : null,
     config,
     status: "queued",
     queued_at: deps.clock.now(),
   };
 }
 
-async function storeBuilds(deps: PlannerDeps, target: CommitTarget, pipelines: Pipeline[]): Promise<string> {
+/**
+ * Stores builds (and their first check run state) for pipelines of one commit. With
+ * `dedupe`, a pipeline already built for the commit is left alone (push and pull request
+ * of one commit run once); without it (commands that ask to run again) it runs anew.
+ */
+export async function storeBuilds(deps: PlannerDeps, target: CommitTarget, pipelines: Pipeline[], trust: Trust, dedupe = true): Promise<string> {
   const created: Build[] = [];
+  const gated: Build[] = [];
   const skipped: string[] = [];
+  const stopping: number[] = [];
   await deps.store.db.transaction().execute(async (trx) => {
     for (const p of pipelines) {
-      const row = buildRow(deps, target, p.name, JSON.stringify(freezePipeline(p, deps.defaultTimeoutMs)));
+      const row = buildRow(deps, target, p.name, JSON.stringify(freezePipeline(p, deps.defaultTimeoutMs)), dedupe);
+      row.fork = trust.fork ? 1 : 0;
       if (p.needs.length > 0) row.status = "waiting";
+      const waitForApproval = needsApproval(p, trust);
+      if (waitForApproval) Object.assign(row, awaitingApproval(deps.clock.now()));
       const build = await insertBuild(trx, row);
       if (!build) {
         skipped.push(p.name);
+        continue;
+      }
+      if (p.cancelSuperseded) stopping.push(...(await supersedeOlder(trx, deps.clock, deps.links, build)));
+      if (waitForApproval) {
+        gated.push(build);
+        await reportCheckRun(
+          trx,
+          deps.clock,
+          build,
+          completedRequests(build, deps.links.buildUrl(build.id), { logTail: "", annotations: [], droppedAnnotations: 0, runSummary: APPROVAL_HELP }),
+        );
         continue;
       }
       created.push(build);
       await reportCheckRun(trx, deps.clock, build, [queuedRequest(build, deps.links.buildUrl(build.id))]);
     }
   });
+  for (const id of stopping) deps.notifyCancel(id);
   if (created.length > 0) deps.wake();
   const parts: string[] = [];
   if (created.length > 0) parts.push(`builds: ${created.map((b) => `#${b.id} ${b.pipeline}`).join(", ")}`);
+  if (gated.length > 0) parts.push(`waiting for approval: ${gated.map((b) => `#${b.id} ${b.pipeline}`).join(", ")}`);
   if (skipped.length > 0) parts.push(`already built for this commit: ${skipped.join(", ")}`);
   return parts.join("; ");
+}
+
+const APPROVAL_HELP =
+  "This pull request comes from a fork, so its code does not run until someone with write access approves this commit: " +
+  "press **Approve and run** on this check, or comment `/kickoff approve` on the pull request. A new push needs a new approval.";
+
+function awaitingApproval(now: number) {
+  return { status: "done" as const, conclusion: "action_required" as const, title: "Approval needed: pull request from a fork", finished_at: now };
 }
 
 async function storeConfigFailure(deps: PlannerDeps, target: CommitTarget, errors: ConfigProblem[]): Promise<Build | undefined> {

@@ -11,4 +11,6 @@ export interface PlannerDeps {
   defaultTimeoutMs: number;
   /** Tell this process's loops that rows are waiting (other processes poll). */
   wake(): void;
+  /** Tell a build running in this process that it was asked to stop. */
+  notifyCancel(buildId: number): void;
 }

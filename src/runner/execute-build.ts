@@ -6,6 +6,7 @@ import type { GitHubApp } from "../github/github-app.js";
 import { reportCheckRun } from "../github/report.js";
 import { releaseDependents } from "../planner/release-dependents.js";
 import { readBuildConfig } from "../planner/build-config.js";
+import type { CancelBus } from "../shared/cancel-bus.js";
 import type { Clock } from "../shared/clock.js";
 import type { Store } from "../store/database.js";
 import { type BuildOutcome, finishBuild, heartbeat, setProcessGroup } from "../store/queue.js";
@@ -28,6 +29,7 @@ export interface ExecuteDeps {
   workerId: string;
   leaseMs: number;
   heartbeatMs: number;
+  cancellations: CancelBus;
   wake(): void;
 }
 
@@ -56,8 +58,10 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
   let lost = false;
   const stopOnShutdown = () => cancel.abort();
   shutdown.addEventListener("abort", stopOnShutdown);
-  const beat = setInterval(() => {
-    void heartbeat(deps.store.db, deps.clock, build.id, deps.workerId, deps.leaseMs).then(
+  // The heartbeat also carries cancel requests from any machine; a cancel stored by this
+  // process checks at once instead of waiting for the next beat.
+  const beatOnce = () =>
+    heartbeat(deps.store.db, deps.clock, build.id, deps.workerId, deps.leaseMs).then(
       (hb) => {
         if (!hb.held) {
           // Another worker took the build over: stop, and write nothing more.
@@ -70,7 +74,8 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
       },
       (error: unknown) => log.warn({ err: error }, "heartbeat failed"),
     );
-  }, deps.heartbeatMs);
+  const beat = setInterval(() => void beatOnce(), deps.heartbeatMs);
+  const unsubscribe = deps.cancellations.subscribe(build.id, () => void beatOnce());
 
   let outcome: BuildOutcome;
   try {
@@ -84,6 +89,7 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
     await buildLog.note(`internal error: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     clearInterval(beat);
+    unsubscribe();
     shutdown.removeEventListener("abort", stopOnShutdown);
     await buildLog.close().catch((error: unknown) => log.error({ err: error }, "storing the last log chunk failed"));
     await removeWorkspace(dir).catch((error: unknown) => log.warn({ err: error }, "removing the workspace failed"));
@@ -99,9 +105,9 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
     log.warn("shutdown interrupted the build; it will be recovered");
     return;
   }
-  await deps.store.db.transaction().execute(async (trx) => {
+  const reported = await deps.store.db.transaction().execute(async (trx) => {
     const finished = await finishBuild(trx, deps.clock, build.id, deps.workerId, outcome);
-    if (!finished) return;
+    if (!finished) return false;
     await reportCheckRun(
       trx,
       deps.clock,
@@ -114,7 +120,14 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
       }),
     );
     await releaseDependents(trx, deps.clock, deps.links, finished);
+    return true;
   });
+  if (!reported) {
+    // Presumed dead (say the machine stalled past the lease) and taken over meanwhile:
+    // the successor owns the build and its check run now.
+    log.warn({ conclusion: outcome.conclusion }, "the build was taken over while it ran; discarding this attempt's result");
+    return;
+  }
   deps.wake();
   log.info({ conclusion: outcome.conclusion }, outcome.title);
 }

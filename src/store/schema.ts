@@ -64,6 +64,15 @@ export interface BuildsTable {
   cancel_reason: string | null;
   check_run_id: number | null;
   superseded_by: string | null;
+  /** 1 when the commit comes from a fork: never secrets, never deploys. */
+  fork: Generated<number>;
+}
+
+export interface ApprovalsTable {
+  repository_id: number;
+  sha: string;
+  approved_by: string;
+  approved_at: Millis;
 }
 
 export interface LogChunksTable {
@@ -92,6 +101,17 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+/** A webhook request refused before storing (bad signature, size, JSON); never its payload. */
+export interface RejectedRequestsTable {
+  id: Generated<number>;
+  received_at: Millis;
+  event: string | null;
+  delivery: string | null;
+  status: number;
+  reason: string;
+  remote_address: string | null;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -103,6 +123,8 @@ export interface Database {
   log_chunks: LogChunksTable;
   outbox: OutboxTable;
   meta: MetaTable;
+  rejected_requests: RejectedRequestsTable;
+  approvals: ApprovalsTable;
 }
 
 export type Delivery = Selectable<DeliveriesTable>;
