@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { kickoffApp } from "./app/kickoff-app.js";
 import { type Rejection, webhookIntake } from "./app/intake/webhook-intake.js";
+import { loadEnvironments } from "./config/environments.js";
 import type { Settings } from "./config/settings.js";
 import { probotGitHubApp } from "./github/github-app.js";
 import { OutboxSender } from "./github/outbox-sender.js";
@@ -12,7 +13,8 @@ import { redeliverOnStart } from "./redeliver/redeliver-on-start.js";
 import { executeBuild } from "./runner/execute-build.js";
 import { reapAbandoned } from "./runner/reaper.js";
 import { WorkerPool } from "./runner/worker-pool.js";
-import { workerIdentity } from "./runner/worker-identity.js";
+import { claimerDead, workerIdentity } from "./runner/worker-identity.js";
+import { releaseDeadClaims } from "./store/release-leases.js";
 import { CancelBus } from "./shared/cancel-bus.js";
 import { type Clock, systemClock } from "./shared/clock.js";
 import { PollingLoop } from "./shared/loop.js";
@@ -62,9 +64,23 @@ const OUTBOX_SENDERS = 4;
  */
 const KickoffOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
   ...options,
+  auth: authOnBaseUrl(options),
   throttle: { ...(options.throttle as object | undefined), enabled: false },
   retry: { enabled: false },
 }));
+
+/**
+ * Probot hands the App's auth strategy a `request` without the GHE base URL. Requests made
+ * through an Octokit fetch tokens correctly anyway, but asking for a token directly (the
+ * worker's `auth({ type: "installation" })` for git) would go to api.github.com. It went
+ * unnoticed while the same process's planner had filled the token cache first; a separate
+ * `kickoff worker` has no planner.
+ */
+function authOnBaseUrl(options: Record<string, unknown>): unknown {
+  const auth = options.auth as { request?: { defaults(o: { baseUrl: string }): unknown } } | undefined;
+  if (typeof options.baseUrl !== "string" || typeof auth?.request?.defaults !== "function") return options.auth;
+  return { ...auth, request: auth.request.defaults({ baseUrl: options.baseUrl }) };
+}
 const IDLE_POLL_MS = 1000;
 /** With nothing expired, retention looks again after this long. */
 const RETENTION_IDLE_MS = 60_000;
@@ -73,10 +89,14 @@ const RETENTION_IDLE_MS = 60_000;
 export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
   const { settings, log } = o;
   const clock = o.clock ?? systemClock;
+  // Read before anything starts: a bad environments file stops startup with one line.
+  const environments = loadEnvironments(settings.environmentsFile, process.env);
   const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
   const signingKey = await sharedSecret(store.db, "build-link-key");
   const links = buildLinks(settings.publicUrl, signingKey);
   const self = workerIdentity(settings.dataDir);
+  const released = await releaseDeadClaims(store.db, self.host, claimerDead);
+  if (released > 0) log.warn({ released }, "released reports and deliveries claimed by an earlier process on this machine");
 
   const probot = new Probot({
     appId: settings.appId ?? undefined,
@@ -99,7 +119,7 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
   let control: PlannerDeps | null = null;
 
   if (o.server) {
-    const deps: PlannerDeps = { store, clock, links, log, defaultTimeoutMs: settings.defaultTimeoutMs, wake: wakeAll, notifyCancel: (id) => cancellations.notify(id) };
+    const deps: PlannerDeps = { store, clock, links, log, defaultTimeoutMs: settings.defaultTimeoutMs, environments, wake: wakeAll, notifyCancel: (id) => cancellations.notify(id) };
     await probot.load(kickoffApp(deps));
     control = deps;
     const inbox = new InboxProcessor({ store, clock, probot, log, workerId: self.id });
@@ -137,6 +157,7 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
             leaseMs: settings.leaseMs,
             heartbeatMs: Math.min(5000, Math.floor(settings.leaseMs / 3)),
             cancellations,
+            environments,
             wake: wakeAll,
           },
           build,
@@ -167,7 +188,7 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
       log,
       signingKey,
       auth: new AdminAuth(signingKey, settings.adminToken, () => clock.now()),
-      assets: new Assets(["kickoff.css", "build-page.js"], { "ansi-palette.css": ansiPaletteCss() }),
+      assets: new Assets(["kickoff.css", "build-page.js", "favicon.svg"], { "ansi-palette.css": ansiPaletteCss() }),
       control,
       secureCookies: settings.publicUrl.startsWith("https:"),
     };

@@ -9,6 +9,7 @@ const HANDLED: Record<string, ((action: string | null) => boolean) | undefined> 
   check_run: (action) => action === "rerequested" || action === "requested_action",
   check_suite: (action) => action === "rerequested",
   issue_comment: (action) => action === "created",
+  deployment: (action) => action === "created",
 };
 
 export function isHandledEvent(event: string, action: string | null): boolean {

@@ -3,6 +3,7 @@ import type { PlannerDeps } from "../planner/planner-deps.js";
 import { setDeliveryOutcome } from "../store/inbox.js";
 import { onCheckRun } from "./on-check-run.js";
 import { onCheckSuite } from "./on-check-suite.js";
+import { onDeployment } from "./on-deployment.js";
 import { onIssueComment } from "./on-issue-comment.js";
 import { onPullRequest } from "./on-pull-request.js";
 import { onPush } from "./on-push.js";
@@ -25,6 +26,9 @@ export function kickoffApp(deps: PlannerDeps): ApplicationFunction {
     });
     app.on("check_suite", async (context) => {
       await setDeliveryOutcome(deps.store.db, context.id, await onCheckSuite(context, deps));
+    });
+    app.on("deployment", async (context) => {
+      await setDeliveryOutcome(deps.store.db, context.id, await onDeployment(context, deps));
     });
     app.on("issue_comment", async (context) => {
       await setDeliveryOutcome(deps.store.db, context.id, await onIssueComment(context, deps));

@@ -1,5 +1,4 @@
 import { loadSettings, missingAppCredentials, SettingsError } from "../config/settings.js";
-import { startKickoff } from "../kickoff.js";
 import { createLogger } from "../shared/logger.js";
 import { credentialsHelp } from "./credentials-help.js";
 
@@ -22,12 +21,14 @@ export async function serve(options: ServeOptions, env: NodeJS.ProcessEnv = proc
   }
   const missing = missingAppCredentials(settings).filter((m) => options.server || m !== "WEBHOOK_SECRET");
   if (missing.length > 0) {
-    process.stderr.write(`${credentialsHelp(missing)}\n`);
+    process.stderr.write(`${credentialsHelp(missing, options.server ? "npm start" : "kickoff worker")}\n`);
     return 1;
   }
   const log = createLogger(settings.logLevel, settings.logFormat);
   let kickoff;
   try {
+    // Imported only now: a first run without credentials answers without loading Probot.
+    const { startKickoff } = await import("../kickoff.js");
     kickoff = await startKickoff({ settings, log, server: options.server, worker: options.worker });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

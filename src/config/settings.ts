@@ -1,4 +1,5 @@
 import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { getPrivateKey } from "@probot/get-private-key";
@@ -24,6 +25,10 @@ export interface Settings {
   adminToken: string | null;
   retentionMs: number;
   leaseMs: number;
+  /** KICKOFF_REDELIVER_ON_START: at start, redeliver webhooks that failed this long back; null = off. */
+  redeliverOnStartMs: number | null;
+  /** KICKOFF_ENVIRONMENTS_FILE: deploy environments, their allowed refs and secrets. */
+  environmentsFile: string | null;
 }
 
 /** A bad setting: the message is one line that names it. */
@@ -61,6 +66,8 @@ export function loadSettings(env: Env): Settings {
     adminToken: adminToken(env),
     retentionMs: duration(env, "KICKOFF_RETENTION", "30d"),
     leaseMs: duration(env, "KICKOFF_LEASE", "30s"),
+    environmentsFile: nonEmpty(env, "KICKOFF_ENVIRONMENTS_FILE"),
+    redeliverOnStartMs: nonEmpty(env, "KICKOFF_REDELIVER_ON_START") === null ? null : duration(env, "KICKOFF_REDELIVER_ON_START", ""),
   };
 }
 
@@ -104,6 +111,7 @@ function duration(env: Env, name: string, fallback: string): number {
 function privateKey(env: Env): string | null {
   if (!nonEmpty(env, "PRIVATE_KEY") && !nonEmpty(env, "PRIVATE_KEY_PATH")) return null;
   const name = nonEmpty(env, "PRIVATE_KEY") ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH";
+  if (name === "PRIVATE_KEY_PATH") checkKeyFile(env.PRIVATE_KEY_PATH ?? "");
   let key: string | null;
   try {
     key = getPrivateKey({ env: { PRIVATE_KEY: env.PRIVATE_KEY, PRIVATE_KEY_PATH: env.PRIVATE_KEY_PATH } });
@@ -117,6 +125,18 @@ function privateKey(env: Env): string | null {
     throw new SettingsError(name, "is not a PEM private key (download it from the GitHub App's settings page)");
   }
   return key;
+}
+
+// Probot's own message for a bad path is long and speaks of "env.PRIVATE_KEY_PATH"; say
+// plainly what is wrong with the file.
+function checkKeyFile(file: string): void {
+  try {
+    readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not the .pem file" : code === "EACCES" ? "permission denied" : (code ?? "unreadable");
+    throw new SettingsError("PRIVATE_KEY_PATH", `cannot read "${file}": ${why}`);
+  }
 }
 
 function webhookPath(env: Env): string {

@@ -7,6 +7,8 @@ import type { GitHubApp } from "./github-app.js";
 import type { CheckRunPayload, CommentPayload, ReactionPayload } from "./report.js";
 import { classifyFailure } from "./retry-policy.js";
 import { syncCheckRun } from "./sync-check-run.js";
+import type { DeploymentCreatePayload, DeploymentStatusPayload } from "./deployment-request.js";
+import { createDeployment, postDeploymentStatus } from "./sync-deployment.js";
 
 export interface OutboxSenderOptions {
   store: Store;
@@ -56,6 +58,12 @@ export class OutboxSender {
       case "check_run":
         if (row.build_id === null) throw new Error("check_run outbox row without a build");
         await syncCheckRun(this.o.store.db, octokit, row.build_id, payload as CheckRunPayload, row.attempts > 1);
+        return;
+      case "deployment":
+        await createDeployment(this.o.store.db, octokit, row.build_id!, payload as DeploymentCreatePayload, row.attempts > 1);
+        return;
+      case "deployment_status":
+        await postDeploymentStatus(this.o.store.db, octokit, row.build_id!, payload as DeploymentStatusPayload);
         return;
       case "comment": {
         const c = payload as CommentPayload;

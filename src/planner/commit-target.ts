@@ -5,10 +5,12 @@ export interface CommitTarget {
   sha: string;
   ref: string | null;
   branch: string | null;
-  event: "push" | "pull_request";
+  event: "push" | "pull_request" | "deployment";
   prNumber: number | null;
   sender: string | null;
   deliveryId: string;
+  /** A deployment made outside Kickoff that the build reports on (`deployment` webhook). */
+  deploymentId?: number | null;
 }
 
 /** Payload repository fields Kickoff reads, as both push and pull_request carry them. */

@@ -13,6 +13,7 @@ import type { PlannerDeps } from "./planner-deps.js";
 import { readConfigAt } from "./read-config.js";
 import { supersedeOlder } from "./supersede.js";
 import { needsApproval, SAME_REPOSITORY, type Trust } from "./gate.js";
+import { mayDeploy } from "../config/environments.js";
 
 /** A trigger before its changed files are known; they are fetched only if a filter needs them. */
 export type PendingTrigger = Omit<Extract<TriggerEvent, { event: "push" }>, "changedFiles"> | Omit<Extract<TriggerEvent, { event: "pull_request" }>, "changedFiles">;
@@ -79,6 +80,7 @@ function buildRow(deps: PlannerDeps, target: CommitTarget, pipeline: string, con
     sender: target.sender,
     // One build per commit and pipeline from push and pull_request events: the first wins.
     dedupe_key: dedupe ? `${target.repository.id}:${target.sha}:${pipeline}` : null,
+    deployment_id: target.deploymentId ?? null,
     config,
     status: "queued",
     queued_at: deps.clock.now(),
@@ -92,7 +94,7 @@ function buildRow(deps: PlannerDeps, target: CommitTarget, pipeline: string, con
  */
 export async function storeBuilds(deps: PlannerDeps, target: CommitTarget, pipelines: Pipeline[], trust: Trust, dedupe = true): Promise<string> {
   const created: Build[] = [];
-  const gated: Build[] = [];
+  const held: Build[] = [];
   const skipped: string[] = [];
   const stopping: number[] = [];
   await deps.store.db.transaction().execute(async (trx) => {
@@ -100,22 +102,22 @@ export async function storeBuilds(deps: PlannerDeps, target: CommitTarget, pipel
       const row = buildRow(deps, target, p.name, JSON.stringify(freezePipeline(p, deps.defaultTimeoutMs)), dedupe);
       row.fork = trust.fork ? 1 : 0;
       if (p.needs.length > 0) row.status = "waiting";
-      const waitForApproval = needsApproval(p, trust);
-      if (waitForApproval) Object.assign(row, awaitingApproval(deps.clock.now()));
+      const decision = decide(deps, target, p, trust);
+      if (decision.kind === "hold") {
+        Object.assign(row, { status: "done", conclusion: decision.conclusion, title: decision.title, finished_at: deps.clock.now() });
+        // A refused deploy that came with its own deployment still reports on it.
+        if (target.deploymentId) row.environment = p.environment;
+      } else row.environment = decision.environment;
       const build = await insertBuild(trx, row);
       if (!build) {
         skipped.push(p.name);
         continue;
       }
-      if (p.cancelSuperseded) stopping.push(...(await supersedeOlder(trx, deps.clock, deps.links, build)));
-      if (waitForApproval) {
-        gated.push(build);
-        await reportCheckRun(
-          trx,
-          deps.clock,
-          build,
-          completedRequests(build, deps.links.buildUrl(build.id), { logTail: "", annotations: [], droppedAnnotations: 0, runSummary: APPROVAL_HELP }),
-        );
+      if (p.cancelSuperseded || build.environment !== null) stopping.push(...(await supersedeOlder(trx, deps.clock, deps.links, build, p.cancelSuperseded)));
+      if (decision.kind === "hold") {
+        held.push(build);
+        const requests = completedRequests(build, deps.links.buildUrl(build.id), { logTail: "", annotations: [], droppedAnnotations: 0, runSummary: decision.summary });
+        await reportCheckRun(trx, deps.clock, build, requests);
         continue;
       }
       created.push(build);
@@ -126,18 +128,35 @@ export async function storeBuilds(deps: PlannerDeps, target: CommitTarget, pipel
   if (created.length > 0) deps.wake();
   const parts: string[] = [];
   if (created.length > 0) parts.push(`builds: ${created.map((b) => `#${b.id} ${b.pipeline}`).join(", ")}`);
+  const gated = held.filter((b) => b.conclusion === "action_required");
+  const refused = held.filter((b) => b.conclusion !== "action_required");
   if (gated.length > 0) parts.push(`waiting for approval: ${gated.map((b) => `#${b.id} ${b.pipeline}`).join(", ")}`);
+  if (refused.length > 0) parts.push(`refused: ${refused.map((b) => `#${b.id} ${b.title ?? b.pipeline}`).join(", ")}`);
   if (skipped.length > 0) parts.push(`already built for this commit: ${skipped.join(", ")}`);
   return parts.join("; ");
+}
+
+type Decision = { kind: "run"; environment: string | null } | { kind: "hold"; conclusion: "action_required" | "failure"; title: string; summary: string };
+
+/** Whether a matched pipeline runs now, waits for approval, or may not deploy from here. */
+function decide(deps: PlannerDeps, target: CommitTarget, p: Pipeline, trust: Trust): Decision {
+  if (needsApproval(p, trust)) return { kind: "hold", conclusion: "action_required", title: "Approval needed: pull request from a fork", summary: APPROVAL_HELP };
+  if (p.environment === null) return { kind: "run", environment: null };
+  const permission = mayDeploy(deps.environments, p.environment, target.repository.fullName, target.ref, target.branch);
+  if (!permission.allowed) {
+    return {
+      kind: "hold",
+      conclusion: "failure",
+      title: permission.reason,
+      summary: `${permission.reason}, so nothing ran and no deployment was created. See the server's environments file (KICKOFF_ENVIRONMENTS_FILE).`,
+    };
+  }
+  return { kind: "run", environment: p.environment };
 }
 
 const APPROVAL_HELP =
   "This pull request comes from a fork, so its code does not run until someone with write access approves this commit: " +
   "press **Approve and run** on this check, or comment `/kickoff approve` on the pull request. A new push needs a new approval.";
-
-function awaitingApproval(now: number) {
-  return { status: "done" as const, conclusion: "action_required" as const, title: "Approval needed: pull request from a fork", finished_at: now };
-}
 
 async function storeConfigFailure(deps: PlannerDeps, target: CommitTarget, errors: ConfigProblem[]): Promise<Build | undefined> {
   const now = deps.clock.now();

@@ -4,6 +4,7 @@ import type { Clock } from "../shared/clock.js";
 import { AnnotationCollector } from "./annotations.js";
 import { LineSplitter } from "./line-splitter.js";
 import { LogTail } from "./log-tail.js";
+import { SecretMasker } from "./secret-masker.js";
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 200;
@@ -31,27 +32,42 @@ export class BuildLog {
     private readonly clock: Clock,
     private readonly buildId: number,
     private readonly onChunk: () => void,
+    private readonly masker: SecretMasker,
   ) {}
 
-  /** Continues the build's log (a re-queued attempt appends to the first one's). */
-  static async open(store: Store, clock: Clock, buildId: number, onChunk: () => void = () => {}): Promise<BuildLog> {
-    const log = new BuildLog(store, clock, buildId, onChunk);
+  /**
+   * Continues the build's log (a re-queued attempt appends to the first one's). Output is
+   * masked before anything else sees it, so secrets reach neither the stored log, the
+   * annotations nor the check run's text.
+   */
+  static async open(store: Store, clock: Clock, buildId: number, onChunk: () => void = () => {}, masker = new SecretMasker([])): Promise<BuildLog> {
+    const log = new BuildLog(store, clock, buildId, onChunk, masker);
     log.seq = await nextLogSeq(store.db, buildId);
     return log;
   }
 
-  /** Kickoff's own lines; they never become annotations. */
-  note(text: string): Promise<void> | void {
-    return this.append(Buffer.from(`\u001b[36m[kickoff]\u001b[0m ${text}\n`), false);
+  /**
+   * Kickoff's own lines; they never become annotations. Output the masker still holds
+   * back goes first, so the log keeps its order.
+   */
+  async note(text: string): Promise<void> {
+    await this.releaseHeld();
+    await this.append(Buffer.from(`\u001b[36m[kickoff]\u001b[0m ${text}\n`), false);
   }
 
   write(chunk: Buffer): Promise<void> | void {
-    return this.append(chunk, true);
+    return this.append(this.masker.push(chunk), true);
   }
 
   async close(): Promise<void> {
+    await this.releaseHeld();
     for (const line of this.lines.end()) this.annotations.push(line);
     await this.flush();
+  }
+
+  private async releaseHeld(): Promise<void> {
+    const rest = this.masker.end();
+    if (rest.length > 0) await this.append(rest, true);
   }
 
   private append(chunk: Buffer, fromRun: boolean): Promise<void> | void {

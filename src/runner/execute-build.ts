@@ -6,6 +6,7 @@ import type { GitHubApp } from "../github/github-app.js";
 import { reportCheckRun } from "../github/report.js";
 import { releaseDependents } from "../planner/release-dependents.js";
 import { readBuildConfig } from "../planner/build-config.js";
+import type { Environments } from "../config/environments.js";
 import type { CancelBus } from "../shared/cancel-bus.js";
 import type { Clock } from "../shared/clock.js";
 import type { Store } from "../store/database.js";
@@ -17,6 +18,7 @@ import { processOutcome } from "./build-outcome.js";
 import { stripAnsi } from "./log-tail.js";
 import { buildRunEnvironment } from "./run-environment.js";
 import { runProcess } from "./run-process.js";
+import { SecretMasker } from "./secret-masker.js";
 import { checkout, removeWorkspace } from "./workspace.js";
 
 export interface ExecuteDeps {
@@ -30,6 +32,7 @@ export interface ExecuteDeps {
   leaseMs: number;
   heartbeatMs: number;
   cancellations: CancelBus;
+  environments: Environments;
   wake(): void;
 }
 
@@ -52,7 +55,10 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
   await reportCheckRun(deps.store.db, deps.clock, build, [inProgressRequest(build, deps.links.buildUrl(build.id), build.started_at ?? deps.clock.now())]);
   deps.wake();
 
-  const buildLog = await BuildLog.open(deps.store, deps.clock, build.id, deps.wake);
+  // Fork code never sees secrets; planning never lets a fork deploy, and this holds anyway.
+  const secrets = build.environment !== null && build.fork === 0 ? (deps.environments.get(build.environment)?.secrets ?? null) : {};
+  const masker = new SecretMasker(Object.values(secrets ?? {}));
+  const buildLog = await BuildLog.open(deps.store, deps.clock, build.id, deps.wake, masker);
   const cancel = new AbortController();
   let cancelReason: string | null = null;
   let lost = false;
@@ -82,7 +88,10 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
     await rm(dir, { recursive: true, force: true });
     await mkdir(home, { recursive: true });
     await writeFile(summaryFile, "");
-    outcome = await checkoutAndRun(deps, build, config, { workDir, summaryFile, home }, buildLog, cancel.signal, () => cancelReason, log);
+    outcome =
+      secrets === null
+        ? { conclusion: "failure", title: `Environment ${build.environment} is no longer configured on this Kickoff server`, exitCode: null, summary: null, annotations: null }
+        : await checkoutAndRun(deps, build, config, { workDir, summaryFile, home, secrets, masker }, buildLog, cancel.signal, () => cancelReason, log);
   } catch (error) {
     log.error({ err: error }, "build failed inside Kickoff");
     outcome = { conclusion: "failure", title: "Kickoff failed to run the build (see the log)", exitCode: null, summary: null, annotations: null };
@@ -136,6 +145,8 @@ interface Paths {
   workDir: string;
   summaryFile: string;
   home: string;
+  secrets: Record<string, string>;
+  masker: SecretMasker;
 }
 
 async function checkoutAndRun(
@@ -155,6 +166,7 @@ async function checkoutAndRun(
     token = await withRetries(() => deps.github.installationToken(build.installation_id), 3);
   } catch (error) {
     const status = (error as { status?: unknown }).status;
+    log.warn({ err: error }, "could not get an installation token");
     await buildLog.note(`could not get an installation token from GitHub${typeof status === "number" ? ` (HTTP ${status})` : ""}`);
     return {
       conclusion: "failure",
@@ -184,8 +196,9 @@ async function checkoutAndRun(
     buildId: String(build.id),
     summaryFile: paths.summaryFile,
     home: paths.home,
-    environment: config.environment,
+    environment: build.environment,
     pipelineEnv: config.env,
+    secrets: paths.secrets,
   });
   const result = await runProcess({
     script: config.run,
@@ -205,7 +218,7 @@ async function checkoutAndRun(
     (b) => b.subarray(0, SUMMARY_LIMIT).toString("utf8"),
     () => "",
   );
-  return { ...outcome, summary: summary.trim() ? summary : null, annotations: JSON.stringify(buildLog.annotations.annotations) };
+  return { ...outcome, summary: summary.trim() ? paths.masker.maskText(summary) : null, annotations: JSON.stringify(buildLog.annotations.annotations) };
 }
 
 async function withRetries<T>(fn: () => Promise<T>, tries: number): Promise<T> {

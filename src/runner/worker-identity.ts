@@ -11,10 +11,16 @@ export function workerIdentity(dataDir: string, startedAt = Date.now()): WorkerI
   return { host, id: `${host}#${process.pid}#${startedAt.toString(36)}` };
 }
 
-/** The pid inside a worker id, if the id was made by `workerIdentity`. */
+/** The pid inside a worker id (or an id derived from one), if `workerIdentity` made it. */
 export function workerPid(workerId: string): number | null {
-  const match = /#(\d+)#[0-9a-z]+$/.exec(workerId);
+  const match = /#(\d+)#[0-9a-z]+(\/.*)?$/.exec(workerId);
   return match ? Number(match[1]) : null;
+}
+
+/** Whether the process behind a claimer id (on this machine) is gone. */
+export function claimerDead(claimer: string): boolean {
+  const pid = workerPid(claimer);
+  return pid !== null && pid !== process.pid && !processAlive(pid);
 }
 
 export function processAlive(pid: number): boolean {

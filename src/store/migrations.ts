@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import type { Dialect } from "./database.js";
 import { initial } from "./migrations/0001-initial.js";
 import { controlAndTrust } from "./migrations/0002-control-and-trust.js";
+import { deployments } from "./migrations/0005-deployments.js";
 import { notifyWork } from "./migrations/0003-notify-work.js";
 import { dashboard } from "./migrations/0004-dashboard.js";
 
@@ -14,6 +15,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     "0001_initial": initial(dialect),
     "0002_control_and_trust": controlAndTrust(),
+    "0005_deployments": deployments(),
     "0003_notify_work": notifyWork(dialect),
     "0004_dashboard": dashboard(dialect),
   };

@@ -32,29 +32,57 @@ export async function getBuild(db: Db, id: number): Promise<Build | undefined> {
  */
 export async function claimBuild(db: Db, clock: Clock, worker: WorkerIdentity, leaseMs: number, postgres: boolean): Promise<Build | undefined> {
   const now = clock.now();
-  return db
-    .updateTable("builds")
-    .set((eb) => ({
-      status: "running",
-      worker_id: worker.id,
-      worker_host: worker.host,
-      lease_expires_at: now + leaseMs,
-      started_at: eb.fn.coalesce("started_at", eb.val(now)),
-      attempt: eb("attempt", "+", 1),
-    }))
-    .where("id", "=", (eb) =>
-      eb
-        .selectFrom("builds")
-        .select("id")
-        .where("status", "=", "queued")
-        .orderBy("queued_at")
-        .orderBy("id")
-        .limit(1)
-        .$if(postgres, (q) => q.forUpdate().skipLocked()),
-    )
-    .where("status", "=", "queued")
-    .returningAll()
-    .executeTakeFirst();
+  try {
+    return await db
+      .updateTable("builds")
+      .set((eb) => ({
+        status: "running",
+        worker_id: worker.id,
+        worker_host: worker.host,
+        lease_expires_at: now + leaseMs,
+        started_at: eb.fn.coalesce("started_at", eb.val(now)),
+        attempt: eb("attempt", "+", 1),
+      }))
+      .where("id", "=", (eb) =>
+        eb
+          .selectFrom("builds as q")
+          .select("q.id")
+          .where("q.status", "=", "queued")
+          // At most one deploy runs per repository and environment; later ones wait.
+          .where((w) =>
+            w.or([
+              w("q.environment", "is", null),
+              w.not(
+                w.exists(
+                  w
+                    .selectFrom("builds as r")
+                    .select("r.id")
+                    .where("r.status", "=", "running")
+                    .whereRef("r.repository_id", "=", "q.repository_id")
+                    .whereRef("r.environment", "=", "q.environment"),
+                ),
+              ),
+            ]),
+          )
+          .orderBy("q.queued_at")
+          .orderBy("q.id")
+          .limit(1)
+          .$if(postgres, (q) => q.forUpdate().skipLocked()),
+      )
+      .where("status", "=", "queued")
+      .returningAll()
+      .executeTakeFirst();
+  } catch (error) {
+    // Two workers started deploys to one environment at the same instant; the unique index
+    // let one through. The other simply claims nothing this time.
+    if (isUniqueViolation(error)) return undefined;
+    throw error;
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e.code === "23505" || e.code === "SQLITE_CONSTRAINT_UNIQUE" || (typeof e.message === "string" && e.message.includes("builds_one_running_deploy"));
 }
 
 export interface HeartbeatResult {

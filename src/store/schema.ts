@@ -66,6 +66,9 @@ export interface BuildsTable {
   superseded_by: string | null;
   /** 1 when the commit comes from a fork: never secrets, never deploys. */
   fork: Generated<number>;
+  /** Set for deploy builds allowed to run: the environment they deploy to. */
+  environment: string | null;
+  deployment_id: number | null;
 }
 
 export interface ApprovalsTable {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,5 +77,42 @@ describe("the server killed with SIGKILL mid-build", () => {
     expect(run.output.summary).toContain("**Attempt:** 2");
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
+  });
+
+  it("never re-runs a deploy whose server died: it fails with a title saying so, and its deployment errors", async () => {
+    const repo = await gh.createRepo("acme/crash-deploy");
+    const envFile = path.join(dataDir, "environments.yml");
+    writeFileSync(envFile, "production:\n  branches: [main]\n  secrets: { TOKEN: crash-secret-123 }\n");
+    const sha = await repo.commit({ branch: "main", files: { [CONFIG_PATH]: kickoffYml({ ship: `environment: production\nrun: |\n  echo deploying\n  sleep 30` }) } });
+    const env = standInEnv(gh, path.join(dataDir, "deploy"), { LOG_LEVEL: "info", KICKOFF_LEASE: "3s", KICKOFF_ENVIRONMENTS_FILE: envFile });
+    const first = await spawnKickoff(["start"], env);
+    procs.push(first);
+    await sendWebhook(`${first.url}/api/github/webhooks`, {
+      event: "push",
+      payload: pushPayload(repo, { ref: "refs/heads/main", before: ZERO, after: sha }),
+      secret: WEBHOOK_SECRET,
+    });
+    await gh.waitFor(() => gh.checkRuns(repo.fullName, sha).find((r) => r.status === "in_progress"), { timeoutMs: 30_000 });
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const second = await spawnKickoff(["start"], env);
+    procs.push(second);
+    const run = await completedRun(gh, repo, "ship", sha, 30_000);
+    expect(run.conclusion).toBe("failure");
+    expect(run.output.title).toBe("Runner lost mid-deploy: re-run it by hand");
+    const deployment = await gh.waitFor(() => {
+      const d = gh.deployments(repo.fullName).find((x) => x.sha === sha);
+      return d?.statuses.at(-1)?.state === "error" ? d : undefined;
+    });
+    expect(deployment.statuses.map((s) => s.state)).toEqual(["queued", "in_progress", "error"]);
+    second.child.kill("SIGTERM");
+    await second.exited;
+  });
+
+  it("refuses to start with an unreadable environments file, in one line naming it", async () => {
+    const proc = await spawnKickoff(["start"], standInEnv(gh, path.join(dataDir, "bad"), { KICKOFF_ENVIRONMENTS_FILE: "/nonexistent/environments.yml" }), false);
+    expect(await proc.exited).toBe(1);
+    const lines = proc.output().trim().split("\n");
+    expect(lines).toEqual(["kickoff: could not start: KICKOFF_ENVIRONMENTS_FILE: /nonexistent/environments.yml: cannot read (ENOENT)"]);
   });
 });

@@ -15,7 +15,15 @@ export interface IntakeOptions {
   log: Logger;
   /** A new delivery is stored: wake the planner. */
   onStored(): void;
-  onResult?(event: string, result: string): void;
+  /** Every answer, for metrics; a rejection also says why (for the audit log), never the payload. */
+  onResult?(event: string, result: string, rejection?: Rejection): void;
+}
+
+export interface Rejection {
+  status: number;
+  reason: string;
+  delivery: string | null;
+  remoteAddress: string | null;
 }
 
 interface PayloadFacts {
@@ -55,7 +63,8 @@ export function webhookIntake(o: IntakeOptions): (req: IncomingMessage, res: Ser
       const message = error instanceof HttpError ? error.message : "could not store the delivery; GitHub will show it as failed";
       if (!(error instanceof HttpError)) o.log.error({ err: error }, "storing a webhook delivery failed");
       else o.log.warn({ status, event, delivery: req.headers["x-github-delivery"] }, `webhook rejected: ${message}`);
-      o.onResult?.(event, `rejected_${status}`);
+      const delivery = req.headers["x-github-delivery"];
+      o.onResult?.(event, `rejected_${status}`, { status, reason: message, delivery: typeof delivery === "string" ? delivery : null, remoteAddress: req.socket.remoteAddress ?? null });
       // A body we stopped reading must not be left on a keep-alive connection.
       if (status === 413) res.setHeader("connection", "close");
       answer(res, status, message);
