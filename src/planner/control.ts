@@ -7,7 +7,7 @@ import type { Build, Database, NewBuild } from "../store/schema.js";
 import type { Links } from "../web/links.js";
 import { type BuildConfig, readBuildConfig } from "./build-config.js";
 import type { PlannerDeps } from "./planner-deps.js";
-import { releaseDependents } from "./release-dependents.js";
+import { releaseDependents, settleWaiting } from "./release-dependents.js";
 
 export type CancelResult = "cancelled" | "requested" | "already finished";
 
@@ -91,6 +91,7 @@ export async function rerunBuilds(deps: PlannerDeps, builds: Build[], requestedB
       created.push(fresh);
       await reportCheckRun(trx, deps.clock, fresh, [queuedRequest(fresh, deps.links.buildUrl(fresh.id))]);
     }
+    for (const fresh of created) if (fresh.status === "waiting") await settleWaiting(trx, deps.clock, deps.links, fresh);
   });
   if (created.length > 0) deps.wake();
   return created;

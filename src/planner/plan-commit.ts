@@ -11,6 +11,7 @@ import { freezePipeline } from "./build-config.js";
 import type { CommitTarget } from "./commit-target.js";
 import type { PlannerDeps } from "./planner-deps.js";
 import { readConfigAt } from "./read-config.js";
+import { settleWaiting } from "./release-dependents.js";
 import { supersedeOlder } from "./supersede.js";
 import { needsApproval, SAME_REPOSITORY, type Trust } from "./gate.js";
 import { mayDeploy } from "../config/environments.js";
@@ -123,6 +124,7 @@ export async function storeBuilds(deps: PlannerDeps, target: CommitTarget, pipel
       created.push(build);
       await reportCheckRun(trx, deps.clock, build, [queuedRequest(build, deps.links.buildUrl(build.id))]);
     }
+    for (const build of created) if (build.status === "waiting") await settleWaiting(trx, deps.clock, deps.links, build);
   });
   for (const id of stopping) deps.notifyCancel(id);
   if (created.length > 0) deps.wake();

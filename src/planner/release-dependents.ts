@@ -22,37 +22,40 @@ export async function releaseDependents(trx: Transaction<Database>, clock: Clock
     .orderBy("id")
     .execute();
   for (const build of waiting) {
-    const needs = readBuildConfig(build.config).needs;
-    if (!needs.includes(finished.pipeline)) continue;
-    const latest = await latestPerPipeline(trx, build, needs);
-    const failed = needs.find((n) => latest.get(n)?.status === "done" && latest.get(n)?.conclusion !== "success");
-    if (failed !== undefined) {
-      const conclusion = latest.get(failed)?.conclusion ?? "failure";
-      const skipped = await trx
-        .updateTable("builds")
-        .set({
-          status: "done",
-          conclusion: "skipped",
-          title: `Skipped: ${failed} ${conclusion === "cancelled" ? "was cancelled" : `ended ${conclusion.replace("_", " ")}`}`,
-          finished_at: clock.now(),
-        })
-        .where("id", "=", build.id)
-        .where("status", "=", "waiting")
-        .returningAll()
-        .executeTakeFirst();
-      if (skipped) {
-        await reportCheckRun(
-          trx,
-          clock,
-          skipped,
-          completedRequests(skipped, links.buildUrl(skipped.id), { logTail: "", annotations: [], droppedAnnotations: 0, runSummary: null }),
-        );
-        // A skip is itself a non-success, so whatever waits on this build is released too.
-        await releaseDependents(trx, clock, links, skipped);
-      }
-    } else if (needs.every((n) => latest.get(n)?.conclusion === "success")) {
-      await trx.updateTable("builds").set({ status: "queued", queued_at: clock.now() }).where("id", "=", build.id).where("status", "=", "waiting").execute();
+    if (readBuildConfig(build.config).needs.includes(finished.pipeline)) await settleWaiting(trx, clock, links, build);
+  }
+}
+
+/**
+ * Decides a waiting build from the latest builds of its `needs` for the commit. Also run
+ * right after a waiting build is stored, since its needs may have finished already (a
+ * push built them before the pull request event for the same commit arrived).
+ */
+export async function settleWaiting(trx: Transaction<Database>, clock: Clock, links: Links, build: Build): Promise<void> {
+  const needs = readBuildConfig(build.config).needs;
+  const latest = await latestPerPipeline(trx, build, needs);
+  const failed = needs.find((n) => latest.get(n)?.status === "done" && latest.get(n)?.conclusion !== "success");
+  if (failed !== undefined) {
+    const conclusion = latest.get(failed)?.conclusion ?? "failure";
+    const skipped = await trx
+      .updateTable("builds")
+      .set({
+        status: "done",
+        conclusion: "skipped",
+        title: `Skipped: ${failed} ${conclusion === "cancelled" ? "was cancelled" : `ended ${conclusion.replace("_", " ")}`}`,
+        finished_at: clock.now(),
+      })
+      .where("id", "=", build.id)
+      .where("status", "=", "waiting")
+      .returningAll()
+      .executeTakeFirst();
+    if (skipped) {
+      await reportCheckRun(trx, clock, skipped, completedRequests(skipped, links.buildUrl(skipped.id), { logTail: "", annotations: [], droppedAnnotations: 0, runSummary: null }));
+      // A skip is itself a non-success, so whatever waits on this build is released too.
+      await releaseDependents(trx, clock, links, skipped);
     }
+  } else if (needs.every((n) => latest.get(n)?.conclusion === "success")) {
+    await trx.updateTable("builds").set({ status: "queued", queued_at: clock.now() }).where("id", "=", build.id).where("status", "=", "waiting").execute();
   }
 }
 

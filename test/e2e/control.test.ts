@@ -6,7 +6,7 @@ import { CONFIG_PATH } from "../../src/config/kickoff-config.js";
 import type { CheckRunRecord, StandInRepo } from "../support/github-stand-in.js";
 import { type Harness, startHarness } from "../support/kickoff-harness.js";
 import { completedRun, kickoffYml, processed, pushCommit } from "../support/e2e.js";
-import { checkRunPayload, checkSuitePayload } from "../support/webhooks.js";
+import { checkRunPayload, checkSuitePayload, pullRequestPayload } from "../support/webhooks.js";
 
 function running(pid: number): boolean {
   try {
@@ -107,7 +107,7 @@ describe("re-runs, cancels, superseding and needs, end to end", () => {
       expect(h.gh.checkRunHistory(old.id).map((r) => r.status)).toEqual(["queued", "completed"]);
       const row = await intake.kickoff.store.db.selectFrom("builds").selectAll().where("sha", "=", first).executeTakeFirstOrThrow();
       expect(row.superseded_by).toBe(second);
-      expect(h.gh.checkRuns(queuedRepo.fullName, second).map((r) => r.status)).toEqual(["queued"]);
+      expect(await h.gh.waitFor(() => h.gh.checkRuns(queuedRepo.fullName, second)[0]?.status)).toBe("queued");
     } finally {
       await intake.close();
     }
@@ -130,6 +130,19 @@ describe("re-runs, cancels, superseding and needs, end to end", () => {
     expect(deploy.output.title).toBe("Skipped: test ended failure");
     expect(h.gh.checkRunHistory(deploy.id).map((r) => r.status)).toEqual(["queued", "completed"]);
     expect(Date.parse(test.started_at!)).toBeGreaterThanOrEqual(Date.parse(build.completed_at!));
+  });
+
+  it("starts a pipeline whose needs already passed for the commit under an earlier event", async () => {
+    const config = kickoffYml({ unit: `run: "true"`, integration: `on:\n  pull_request: {}\nneeds: [unit]\nrun: echo integration` });
+    const sha = await pushCommit(h, repo, "feature/prs-after-push", { [CONFIG_PATH]: config });
+    expect((await completedRun(h.gh, repo, "unit", sha)).conclusion).toBe("success");
+    repo.pull(77, { baseBranch: "main", headSha: sha, headRef: "feature/prs-after-push" });
+    const base = await repo.head("main");
+    await h.send("pull_request", pullRequestPayload(repo, { action: "opened", number: 77, headSha: sha, headRef: "feature/prs-after-push", baseRef: "main", baseSha: base }), {
+      id: "pr-after-push",
+    });
+    expect(await processed(h, "pr-after-push")).toMatch(/builds: #\d+ integration; already built for this commit: unit/);
+    expect((await completedRun(h.gh, repo, "integration", sha)).conclusion).toBe("success");
   });
 });
 

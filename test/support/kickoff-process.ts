@@ -15,7 +15,7 @@ export interface KickoffProcess {
 
 /** Runs the real `kickoff` command in a child process (TypeScript through tsx). */
 export async function spawnKickoff(args: string[], env: Record<string, string>, waitForStart = true): Promise<KickoffProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", ENTRY, ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", ENTRY, "--", ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -26,7 +26,8 @@ export async function spawnKickoff(args: string[], env: Record<string, string>, 
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const proc: KickoffProcess = { child, url: null, output: () => out, exited };
   if (!waitForStart) return proc;
-  const deadline = Date.now() + 30_000;
+  // Generous: several processes may be starting at once on a busy machine.
+  const deadline = Date.now() + 90_000;
   while (!/"msg":"Kickoff started"/.test(out)) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`kickoff did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
