@@ -14,6 +14,7 @@ import { executeBuild } from "./runner/execute-build.js";
 import { reapAbandoned } from "./runner/reaper.js";
 import { WorkerPool } from "./runner/worker-pool.js";
 import { claimerDead, workerIdentity } from "./runner/worker-identity.js";
+import { InboxWriter } from "./store/inbox-writer.js";
 import { releaseDeadClaims } from "./store/release-leases.js";
 import { CancelBus } from "./shared/cancel-bus.js";
 import { type Clock, systemClock } from "./shared/clock.js";
@@ -21,7 +22,9 @@ import { PollingLoop } from "./shared/loop.js";
 import { openStore, type Store } from "./store/database.js";
 import { sharedSecret } from "./store/meta.js";
 import { listenForWork } from "./store/notifier.js";
-import { createHttpServer } from "./web/http-server.js";
+import { createHttpServer, type HttpServerOptions } from "./web/http-server.js";
+import { accessControl, type AccessOptions } from "./web/access-control.js";
+import { readTlsFiles } from "./web/tls.js";
 import { buildLinks } from "./web/links.js";
 import { AdminAuth } from "./web/admin-session.js";
 import { ansiPaletteCss } from "./web/ansi-palette-css.js";
@@ -41,6 +44,8 @@ export interface KickoffOptions {
   worker: boolean;
   /** A GitHub request with no answer after this long fails (and is retried); default 30 s. */
   githubTimeoutMs?: number;
+  /** Shorter HTTP timeouts, a tighter rate limit or faster `/meta` refreshes, for tests. */
+  http?: Pick<HttpServerOptions, "headersTimeoutMs" | "requestTimeoutMs"> & Pick<AccessOptions, "rateLimit" | "hookRanges">;
 }
 
 function timedFetch(timeoutMs: number): typeof fetch {
@@ -91,6 +96,8 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
   const clock = o.clock ?? systemClock;
   // Read before anything starts: a bad environments file stops startup with one line.
   const environments = loadEnvironments(settings.environmentsFile, process.env);
+  // Read before anything starts, like the environments: a bad certificate is one line.
+  const tls = o.server && settings.tls ? readTlsFiles(settings.tls.certFile, settings.tls.keyFile) : null;
   const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
   const signingKey = await sharedSecret(store.db, "build-link-key");
   const links = buildLinks(settings.publicUrl, signingKey);
@@ -196,19 +203,16 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
       metrics.onDelivery(event, result);
       if (rejection) rejections.record(event, rejection);
     };
-    const server = createHttpServer(
-      [
-        { method: "POST", path: settings.webhookPath, handler: webhookIntake({ store, clock, secret: settings.webhookSecret ?? "", log, onStored: wakeAll, onResult }) },
-        ...webRoutes(web, metrics),
-      ],
-      log,
-    );
+    const access = accessControl({ settings, log, onResult, ...o.http });
+    closers.push(async () => access.stop());
+    const intake = access.guardWebhook(webhookIntake({ inbox: new InboxWriter(store.db), clock, secret: settings.webhookSecret ?? "", log, onStored: wakeAll, onResult }));
+    const server = createHttpServer([{ method: "POST", path: settings.webhookPath, handler: intake }, ...webRoutes(web, metrics)], log, { tls, gate: access.gate, ...o.http });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(settings.port, settings.host ?? undefined, () => resolve());
     });
     const address = server.address() as AddressInfo;
-    url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+    url = `${tls ? "https" : "http"}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
     closers.unshift(
       () =>
         new Promise<void>((resolve) => {

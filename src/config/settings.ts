@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { getPrivateKey } from "@probot/get-private-key";
+import { type Cidr, parseCidrList } from "../web/cidr-list.js";
 import { parseDuration } from "./duration.js";
 
 /** Server settings, read once from the environment (and `.env`) at start. */
@@ -29,6 +30,12 @@ export interface Settings {
   redeliverOnStartMs: number | null;
   /** KICKOFF_ENVIRONMENTS_FILE: deploy environments, their allowed refs and secrets. */
   environmentsFile: string | null;
+  /** KICKOFF_WEBHOOK_ALLOWED_IPS: null = webhooks from anywhere; `github` = GitHub's hook ranges too. */
+  webhookAllowedIps: { cidrs: Cidr[]; github: boolean } | null;
+  /** KICKOFF_TRUST_PROXY: proxies whose X-Forwarded-For entries are believed; [] = none. */
+  trustProxy: Cidr[];
+  /** KICKOFF_TLS_CERT / KICKOFF_TLS_KEY: serve HTTPS directly; null = plain HTTP. */
+  tls: { certFile: string; keyFile: string } | null;
 }
 
 /** A bad setting: the message is one line that names it. */
@@ -68,6 +75,9 @@ export function loadSettings(env: Env): Settings {
     leaseMs: duration(env, "KICKOFF_LEASE", "30s"),
     environmentsFile: nonEmpty(env, "KICKOFF_ENVIRONMENTS_FILE"),
     redeliverOnStartMs: nonEmpty(env, "KICKOFF_REDELIVER_ON_START") === null ? null : duration(env, "KICKOFF_REDELIVER_ON_START", ""),
+    webhookAllowedIps: webhookAllowedIps(env),
+    trustProxy: trustProxy(env),
+    tls: tlsFiles(env),
   };
 }
 
@@ -176,4 +186,31 @@ function adminToken(env: Env): string | null {
   const raw = nonEmpty(env, "KICKOFF_ADMIN_TOKEN");
   if (raw !== null && raw.length < 16) throw new SettingsError("KICKOFF_ADMIN_TOKEN", "must be at least 16 characters");
   return raw;
+}
+
+function webhookAllowedIps(env: Env): Settings["webhookAllowedIps"] {
+  const raw = nonEmpty(env, "KICKOFF_WEBHOOK_ALLOWED_IPS");
+  if (raw === null) return null;
+  const parsed = parseCidrList(raw, ["github"]);
+  if (!parsed.ok) throw new SettingsError("KICKOFF_WEBHOOK_ALLOWED_IPS", parsed.message);
+  const github = parsed.keywords?.includes("github") ?? false;
+  if (parsed.cidrs.length === 0 && !github) throw new SettingsError("KICKOFF_WEBHOOK_ALLOWED_IPS", "lists no address (use CIDRs such as 10.0.0.0/8, or github)");
+  return { cidrs: parsed.cidrs, github };
+}
+
+function trustProxy(env: Env): Cidr[] {
+  const raw = nonEmpty(env, "KICKOFF_TRUST_PROXY");
+  if (raw === null) return [];
+  const parsed = parseCidrList(raw);
+  if (!parsed.ok) throw new SettingsError("KICKOFF_TRUST_PROXY", `${parsed.message}; list the proxies' addresses, e.g. 127.0.0.1,::1`);
+  return parsed.cidrs;
+}
+
+function tlsFiles(env: Env): Settings["tls"] {
+  const certFile = nonEmpty(env, "KICKOFF_TLS_CERT");
+  const keyFile = nonEmpty(env, "KICKOFF_TLS_KEY");
+  if (certFile === null && keyFile === null) return null;
+  if (certFile === null) throw new SettingsError("KICKOFF_TLS_CERT", "must be set together with KICKOFF_TLS_KEY (the certificate's PEM file)");
+  if (keyFile === null) throw new SettingsError("KICKOFF_TLS_KEY", "must be set together with KICKOFF_TLS_CERT (the private key's PEM file)");
+  return { certFile, keyFile };
 }

@@ -3,7 +3,10 @@
 // (`--upload-pack=…`), a revision expression, or a path outside the data directory.
 
 const SHA = /^[0-9a-f]{40}$/i;
-const REF = /^refs\/[A-Za-z0-9._/-]+$/;
+// git check-ref-format's character rules: no control characters, space, `~ ^ : ? * [ \`.
+// Everything else is a legal branch name (`fix-$(x)`, `a;b`, `ü`) and reaches git as one
+// argument, never through a shell, so it is accepted as GitHub accepts it.
+const REF = /^refs\/[^\x00-\x20\x7f~^:?*[\\]+$/;
 const REPO_PART = /^[A-Za-z0-9._-]+$/;
 
 export function validSha(sha: string): string | null {
@@ -13,7 +16,7 @@ export function validSha(sha: string): string | null {
 export function isSafeRef(ref: string): boolean {
   if (!REF.test(ref)) return false;
   // git check-ref-format's rules that the character class alone does not cover.
-  if (ref.includes("..") || ref.includes("//") || ref.endsWith("/") || ref.endsWith(".")) return false;
+  if (ref.includes("..") || ref.includes("//") || ref.includes("@{") || ref.endsWith("/") || ref.endsWith(".")) return false;
   return ref.split("/").every((part) => part !== "" && !part.startsWith(".") && !part.endsWith(".lock"));
 }
 

@@ -85,13 +85,17 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
 
   let outcome: BuildOutcome;
   try {
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(home, { recursive: true });
-    await writeFile(summaryFile, "");
+    const unprepared = await prepareWorkspace(dir, home, summaryFile);
+    if (unprepared !== null) {
+      log.error({ err: unprepared.error }, "could not create the build's workspace");
+      await buildLog.note(`checkout failed: ${unprepared.title}`);
+    }
     outcome =
-      secrets === null
-        ? { conclusion: "failure", title: `Environment ${build.environment} is no longer configured on this Kickoff server`, exitCode: null, summary: null, annotations: null }
-        : await checkoutAndRun(deps, build, config, { workDir, summaryFile, home, secrets, masker }, buildLog, cancel.signal, () => cancelReason, log);
+      unprepared !== null
+        ? { conclusion: "failure", title: `Checkout failed: ${unprepared.title}`, exitCode: null, summary: null, annotations: null }
+        : secrets === null
+          ? { conclusion: "failure", title: `Environment ${build.environment} is no longer configured on this Kickoff server`, exitCode: null, summary: null, annotations: null }
+          : await checkoutAndRun(deps, build, config, { workDir, summaryFile, home, secrets, masker }, buildLog, cancel.signal, () => cancelReason, log);
   } catch (error) {
     log.error({ err: error }, "build failed inside Kickoff");
     outcome = { conclusion: "failure", title: "Kickoff failed to run the build (see the log)", exitCode: null, summary: null, annotations: null };
@@ -219,6 +223,25 @@ async function checkoutAndRun(
     () => "",
   );
   return { ...outcome, summary: summary.trim() ? paths.masker.maskText(summary) : null, annotations: JSON.stringify(buildLog.annotations.annotations) };
+}
+
+/**
+ * A full disk, a file in the way or lost permissions on KICKOFF_DATA_DIR fail the build
+ * with a title saying so, rather than as an internal error. The title names the
+ * directory only relative to the data directory: it goes to GitHub.
+ */
+async function prepareWorkspace(dir: string, home: string, summaryFile: string): Promise<{ title: string; error: unknown } | null> {
+  try {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(home, { recursive: true });
+    await writeFile(summaryFile, "");
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOSPC" ? "no space left on the device" : code === "ENOTDIR" || code === "EEXIST" ? "a file is in the way" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EROFS" ? "read-only file system" : (code ?? "unknown error");
+    return { title: `cannot create the workspace under KICKOFF_DATA_DIR/builds (${why})`, error };
+  }
 }
 
 async function withRetries<T>(fn: () => Promise<T>, tries: number): Promise<T> {

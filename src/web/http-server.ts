@@ -1,6 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import https from "node:https";
 import findMyWay, { type HTTPMethod } from "find-my-way";
 import type { Logger } from "pino";
+import { applySecurityHeaders } from "./security-headers.js";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string | undefined>) => Promise<void>;
 
@@ -10,11 +12,21 @@ export interface Route {
   handler: Handler;
 }
 
+export interface HttpServerOptions {
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer } | null;
+  /** Runs before routing (the rate limit); false means it has answered the request itself. */
+  gate?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Defaults: headers within 10 s, the whole request within 60 s. Shorter in tests. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
 /**
  * Kickoff's HTTP surface. Probot's own server would run app handlers inside the webhook
  * request; Kickoff answers only after storing, so it serves HTTP itself.
  */
-export function createHttpServer(routes: Route[], log: Logger): http.Server {
+export function createHttpServer(routes: Route[], log: Logger, options: HttpServerOptions = {}): http.Server | https.Server {
   const router = findMyWay({
     ignoreTrailingSlash: true,
     defaultRoute: (req, res) => {
@@ -34,10 +46,18 @@ export function createHttpServer(routes: Route[], log: Logger): http.Server {
       });
     });
   }
-  const server = http.createServer((req, res) => router.lookup(req, res));
-  // Slow senders are cut off: headers within 10 s, the whole request within 60 s.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    // Every answer, error pages included, carries the security headers (CSP and others).
+    applySecurityHeaders(res);
+    if (options.gate && !options.gate(req, res)) return;
+    router.lookup(req, res);
+  };
+  // Slow senders are cut off: headers within 10 s, the whole request within 60 s. Node
+  // enforces both only when it sweeps its connections, every 30 s by default; a sweep
+  // every second makes the limits mean what they say.
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const timeouts = { headersTimeout, requestTimeout: options.requestTimeoutMs ?? 60_000, connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeout / 4)) };
+  const server = options.tls ? https.createServer({ ...timeouts, cert: options.tls.cert, key: options.tls.key }, handle) : http.createServer(timeouts, handle);
   server.keepAliveTimeout = 5_000;
   return server;
 }

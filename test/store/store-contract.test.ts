@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/shared/clock.js";
 import type { Store } from "../../src/store/database.js";
 import { claimDelivery, failDelivery, finishDelivery, getDelivery, putDelivery } from "../../src/store/inbox.js";
+import { InboxWriter } from "../../src/store/inbox-writer.js";
 import { appendLogChunk, logSize, nextLogSeq, readLogChunks, readLogTail } from "../../src/store/logs.js";
 import { sharedSecret } from "../../src/store/meta.js";
 import { claimOutbox, completeOutbox, enqueueOutbox, outboxBacklog, retryOutbox } from "../../src/store/outbox.js";
@@ -86,6 +87,27 @@ for (const kind of storeKinds()) {
         await failDelivery(store.db, clock, "d1", "w", "404 gone", null);
         const row = await getDelivery(store.db, "d1");
         expect(row).toMatchObject({ status: "failed", error: "404 gone" });
+      });
+    });
+
+    describe("inbox writer (group commit)", () => {
+      it("stores deliveries arriving together in one batch, each answered with its own result", async () => {
+        const writer = new InboxWriter(store.db);
+        await putDelivery(store.db, delivery("old", clock.now()));
+        const ids = ["a", "b", "a", "old", "c", ...Array.from({ length: 300 }, (_, i) => `bulk-${i}`)];
+        const results = await Promise.all(ids.map((id) => writer.put(delivery(id, clock.now()))));
+        expect(results.slice(0, 5)).toEqual(["inserted", "inserted", "duplicate", "duplicate", "inserted"]);
+        expect(results.slice(5).every((r) => r === "inserted")).toBe(true);
+        const rows = await store.db.selectFrom("deliveries").select("id").execute();
+        expect(rows).toHaveLength(304);
+      });
+
+      it("rejects every caller of a batch that could not be stored, and keeps working", async () => {
+        const writer = new InboxWriter(store.db);
+        const bad = { ...delivery("bad", clock.now()), event: null as unknown as string };
+        const outcomes = await Promise.allSettled([writer.put(delivery("x", clock.now())), writer.put(bad)]);
+        expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+        expect(await writer.put(delivery("y", clock.now()))).toBe("inserted");
       });
     });
 

@@ -12,6 +12,7 @@ import { checksRoutes } from "./github/routes/checks.js";
 import { contentsRoutes } from "./github/routes/contents.js";
 import { deploymentsRoutes } from "./github/routes/deployments.js";
 import { issuesRoutes } from "./github/routes/issues.js";
+import { GITHUB_HOOK_RANGES, metaRoutes } from "./github/routes/meta.js";
 import { createStandInServer, type ActiveRule } from "./github/server.js";
 import { clone, listFor, repoKey, type StandInState } from "./github/state.js";
 import type { CheckRunRecord, FailRule, GitHubStandIn, RecordedRequest, StandInOptions, StandInRepo, WaitOptions } from "./github/types.js";
@@ -64,11 +65,12 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
     deployments: new Map(),
     hookDeliveries: [],
     redeliveryAttempts: [],
+    hookRanges: [...GITHUB_HOOK_RANGES],
     nextId: () => ++counter,
   };
   const requests: RecordedRequest[] = [];
   const rules: ActiveRule[] = [];
-  const routes = [...appRoutes(), ...contentsRoutes(), ...checksRoutes(), ...issuesRoutes(), ...deploymentsRoutes()];
+  const routes = [...appRoutes(), ...contentsRoutes(), ...checksRoutes(), ...issuesRoutes(), ...deploymentsRoutes(), ...metaRoutes()];
   const { server, sockets } = createStandInServer({ state, routes, requests, rules, reposRoot, home });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -146,6 +148,10 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
     addHookDeliveries: (items) => clone(makeDeliveries(state, items)),
 
     redeliveryAttempts: () => [...state.redeliveryAttempts],
+
+    setHookRanges(ranges) {
+      state.hookRanges = [...ranges];
+    },
 
     async waitFor<T>(fn: () => T | undefined | false | null, o: WaitOptions = {}): Promise<T> {
       const deadline = Date.now() + (o.timeoutMs ?? 10_000);

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { loadSettings, type Settings } from "../../src/config/settings.js";
-import { type RunningKickoff, startKickoff } from "../../src/kickoff.js";
+import { type KickoffOptions, type RunningKickoff, startKickoff } from "../../src/kickoff.js";
 import { type GitHubStandIn, startGitHubStandIn } from "./github-stand-in.js";
 import { sendWebhook, type SentWebhook } from "./webhooks.js";
 
@@ -26,6 +26,10 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   worker?: boolean;
   gh?: GitHubStandIn;
+  /** Kickoff's logger (default: pino at LOG_LEVEL, to stdout). */
+  log?: Logger;
+  /** HTTP timeouts, rate limit and `/meta` refresh intervals for this test. */
+  http?: KickoffOptions["http"];
 }
 
 /** Settings for a Kickoff that talks to the stand-in, as its environment would give them. */
@@ -51,8 +55,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const gh = options.gh ?? (await startGitHubStandIn());
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "kickoff-e2e-"));
   const settings = loadSettings(standInEnv(gh, dataDir, options.env));
-  const log = pino({ level: settings.logLevel });
-  const start = () => startKickoff({ settings, log, server: true, worker: options.worker ?? true, githubTimeoutMs: 2000 });
+  const log = options.log ?? pino({ level: settings.logLevel });
+  const start = () => startKickoff({ settings, log, server: true, worker: options.worker ?? true, githubTimeoutMs: 2000, ...(options.http ? { http: options.http } : {}) });
   let kickoff = await start();
   let stopped = false;
   const harness: Harness = {

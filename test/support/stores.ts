@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { openStore, type Store } from "../../src/store/database.js";
+import { freshSchema, testDatabaseUrl } from "./postgres.js";
 
 export interface StoreKind {
   name: "sqlite" | "postgres";
@@ -30,34 +30,21 @@ export function storeKinds(): StoreKind[] {
       },
     },
   ];
-  const url = process.env.TEST_DATABASE_URL;
+  const url = testDatabaseUrl;
   if (url) {
     kinds.push({
       name: "postgres",
       async open() {
-        const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-        await adminQuery(url, `create schema ${schema}`);
-        const scoped = new URL(url);
-        scoped.searchParams.set("options", `-c search_path=${schema}`);
-        const store = await openStore({ databaseUrl: scoped.toString(), dataDir: os.tmpdir() });
+        const schema = await freshSchema(url);
+        const store = await openStore({ databaseUrl: schema.url, dataDir: os.tmpdir() });
         return Object.assign(store, {
           async cleanup() {
             await store.close();
-            await adminQuery(url, `drop schema ${schema} cascade`);
+            await schema.drop();
           },
         });
       },
     });
   }
   return kinds;
-}
-
-async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }

@@ -9,10 +9,17 @@ export async function readBody(req: IncomingMessage, limit = MAX_WEBHOOK_BYTES):
   if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, `payload over ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `payload over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new HttpError(413, `payload over ${limit} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    // The sender closed the connection, or the server's request timeout cut off a slow
+    // one: a client problem, not a failure to store (which would be a 503).
+    throw new HttpError(408, "the request body did not arrive: the connection closed or timed out");
   }
   return Buffer.concat(chunks, size);
 }

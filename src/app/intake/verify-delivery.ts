@@ -29,6 +29,9 @@ export function deliveryHeaders(headers: IncomingHttpHeaders): DeliveryHeaders {
  * hex digest is accepted, as GitHub sends it.
  */
 export async function verifySignature(secret: string, body: Buffer, signature: string): Promise<void> {
+  // No event has an empty payload, and `verify` throws on one (which would read as a
+  // failure to store, a 503).
+  if (body.length === 0) throw new HttpError(400, "empty body");
   const valid = /^sha256=[0-9a-f]{64}$/.test(signature) && (await verify(secret, body.toString("utf8"), signature));
   if (!valid) throw new HttpError(401, "signature does not match");
 }

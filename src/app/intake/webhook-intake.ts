@@ -2,14 +2,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Clock } from "../../shared/clock.js";
 import { HttpError } from "../../shared/http-error.js";
-import type { Store } from "../../store/database.js";
-import { type PutResult, putDelivery } from "../../store/inbox.js";
+import type { PutResult } from "../../store/inbox.js";
+import type { DeliveryInbox } from "../../store/inbox-writer.js";
 import { isHandledEvent } from "../handled-events.js";
 import { readBody } from "./read-body.js";
 import { deliveryHeaders, verifySignature } from "./verify-delivery.js";
 
 export interface IntakeOptions {
-  store: Store;
+  /** Stores deliveries (group-committed; see InboxWriter). */
+  inbox: DeliveryInbox;
   clock: Clock;
   secret: string;
   log: Logger;
@@ -41,6 +42,8 @@ interface PayloadFacts {
 export function webhookIntake(o: IntakeOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     let event = "unknown";
+    // Read now: once a refused body's connection is torn down, req.socket is gone.
+    const remoteAddress = req.socket.remoteAddress ?? null;
     try {
       const headers = deliveryHeaders(req.headers);
       event = headers.event;
@@ -64,7 +67,7 @@ export function webhookIntake(o: IntakeOptions): (req: IncomingMessage, res: Ser
       if (!(error instanceof HttpError)) o.log.error({ err: error }, "storing a webhook delivery failed");
       else o.log.warn({ status, event, delivery: req.headers["x-github-delivery"] }, `webhook rejected: ${message}`);
       const delivery = req.headers["x-github-delivery"];
-      o.onResult?.(event, `rejected_${status}`, { status, reason: message, delivery: typeof delivery === "string" ? delivery : null, remoteAddress: req.socket.remoteAddress ?? null });
+      o.onResult?.(event, `rejected_${status}`, { status, reason: message, delivery: typeof delivery === "string" ? delivery : null, remoteAddress });
       // A body we stopped reading must not be left on a keep-alive connection.
       if (status === 413) res.setHeader("connection", "close");
       answer(res, status, message);
@@ -80,7 +83,7 @@ async function store(o: IntakeOptions, id: string, event: string, payload: Paylo
   const handled = isHandledEvent(event, action);
   const usable = handled && installationId !== null && repository !== null;
   const now = o.clock.now();
-  return putDelivery(o.store.db, {
+  return o.inbox.put({
     id,
     event,
     action,

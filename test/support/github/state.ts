@@ -23,6 +23,8 @@ export interface StandInState {
   deployments: Map<string, DeploymentRecord[]>;
   hookDeliveries: HookDelivery[];
   redeliveryAttempts: number[];
+  /** What GET /meta lists as `hooks`. */
+  hookRanges: string[];
   /** One counter for every id the stand-in invents, so ids never collide across kinds. */
   nextId: () => number;
 }

@@ -201,6 +201,8 @@ export interface GitHubStandIn {
   deployments(fullName: string): DeploymentRecord[];
   addHookDeliveries(items: Array<Partial<HookDelivery>>): HookDelivery[];
   redeliveryAttempts(): number[];
+  /** Replaces what GET /meta lists as `hooks` (default: github.com's ranges). */
+  setHookRanges(ranges: string[]): void;
   waitFor<T>(fn: () => T | undefined | false | null, opts?: WaitOptions): Promise<T>;
   fail(rule: FailRule): void;
   clearFailures(): void;
