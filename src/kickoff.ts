@@ -126,7 +126,16 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
   let control: PlannerDeps | null = null;
 
   if (o.server) {
-    const deps: PlannerDeps = { store, clock, links, log, defaultTimeoutMs: settings.defaultTimeoutMs, environments, wake: wakeAll, notifyCancel: (id) => cancellations.notify(id) };
+    const deps: PlannerDeps = {
+      store,
+      clock,
+      links,
+      log,
+      defaultTimeoutMs: settings.defaultTimeoutMs,
+      environments,
+      wake: wakeAll,
+      notifyCancel: (id) => cancellations.notify(id),
+    };
     await probot.load(kickoffApp(deps));
     control = deps;
     const inbox = new InboxProcessor({ store, clock, probot, log, workerId: self.id });

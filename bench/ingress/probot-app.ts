@@ -3,7 +3,11 @@
 import { generateKeyPairSync } from "node:crypto";
 import { Probot, Server } from "probot";
 
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
 const server = new Server({
   Probot: Probot.defaults({ appId: 1, privateKey, secret: process.env.WEBHOOK_SECRET ?? "" }),
   port: Number(process.env.PORT ?? 3000),

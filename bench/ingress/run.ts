@@ -57,7 +57,12 @@ const targets: Target[] = [
     env: { WEBHOOK_SECRET: SECRET, KICKOFF_DATA_DIR: kickoffData, NODE_ENV: "production" },
     path: "/api/github/webhooks",
   },
-  { name: "Probot 14, empty push handler", command: [...tsx, path.join(here, "probot-app.ts")], env: { WEBHOOK_SECRET: SECRET, LOG_LEVEL: "info", NODE_ENV: "production" }, path: "/api/github/webhooks" },
+  {
+    name: "Probot 14, empty push handler",
+    command: [...tsx, path.join(here, "probot-app.ts")],
+    env: { WEBHOOK_SECRET: SECRET, LOG_LEVEL: "info", NODE_ENV: "production" },
+    path: "/api/github/webhooks",
+  },
   { name: "adnanh/webhook 2.8, HMAC rule, no command", command: ["webhook", "-hooks", hooks(""), "-ip", "127.0.0.1", "-port", "PORT"], env: {}, path: "/hooks/push" },
   { name: "adnanh/webhook 2.8, HMAC rule, /bin/true", command: ["webhook", "-hooks", hooks("/bin/true"), "-ip", "127.0.0.1", "-port", "PORT"], env: {}, path: "/hooks/push" },
 ];
@@ -83,11 +88,19 @@ for (const t of targets) {
   } else await server.stop();
   const valid = result.non2xx === 0 && warm.non2xx === 0 && result.socketErrors === null;
   results.push({ name: t.name, result, valid, note });
-  process.stdout.write(`${t.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50ms.toFixed(2)} ms, p99 ${result.p99ms.toFixed(2)} ms${valid ? "" : ` INVALID (non-2xx ${result.non2xx}, socket errors ${result.socketErrors})`} ${note}\n`);
+  process.stdout.write(
+    `${t.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50ms.toFixed(2)} ms, p99 ${result.p99ms.toFixed(2)} ms${valid ? "" : ` INVALID (non-2xx ${result.non2xx}, socket errors ${result.socketErrors})`} ${note}\n`,
+  );
 }
 
 const kickoff = results[0]!;
-const bestPeer = results.slice(1).filter((r) => r.valid).sort((a, b) => b.result.requestsPerSecond - a.result.requestsPerSecond)[0];
+const bestPeer = results
+  .slice(1)
+  .filter((r) => r.valid)
+  .sort((a, b) => b.result.requestsPerSecond - a.result.requestsPerSecond)[0];
 const ratio = bestPeer ? kickoff.result.requestsPerSecond / bestPeer.result.requestsPerSecond : Number.NaN;
 process.stdout.write(`\nKickoff / fastest valid peer (${bestPeer?.name ?? "none"}): ${ratio.toFixed(2)}× (goal ≥ 1.2×)\n`);
-writeFileSync(path.join(root, "bench", "results-ingress.json"), JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, connections: CONNECTIONS, bodyBytes: body.length, results, ratio }, null, 2));
+writeFileSync(
+  path.join(root, "bench", "results-ingress.json"),
+  JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, connections: CONNECTIONS, bodyBytes: body.length, results, ratio }, null, 2),
+);

@@ -239,7 +239,15 @@ async function prepareWorkspace(dir: string, home: string, summaryFile: string):
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
-      code === "ENOSPC" ? "no space left on the device" : code === "ENOTDIR" || code === "EEXIST" ? "a file is in the way" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EROFS" ? "read-only file system" : (code ?? "unknown error");
+      code === "ENOSPC"
+        ? "no space left on the device"
+        : code === "ENOTDIR" || code === "EEXIST"
+          ? "a file is in the way"
+          : code === "EACCES" || code === "EPERM"
+            ? "permission denied"
+            : code === "EROFS"
+              ? "read-only file system"
+              : (code ?? "unknown error");
     return { title: `cannot create the workspace under KICKOFF_DATA_DIR/builds (${why})`, error };
   }
 }

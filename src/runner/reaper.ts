@@ -33,9 +33,11 @@ const MAX_ATTEMPTS = 2;
  */
 export async function reapAbandoned(deps: ReaperDeps, scope: "own-machine" | "expired"): Promise<number> {
   let builds = await abandonedBuilds(deps.store.db, deps.clock, scope === "own-machine" ? deps.self.host : null);
+  // A lapsed lease of this very process only means its heartbeat ran late (a busy event
+  // loop); the build is still running here, so it is not lost.
+  builds = builds.filter((b) => b.worker_id !== deps.self.id);
   if (scope === "own-machine") {
     builds = builds.filter((b) => {
-      if (b.worker_id === deps.self.id) return false;
       const pid = b.worker_id ? workerPid(b.worker_id) : null;
       return pid === null || pid === process.pid || !processAlive(pid);
     });

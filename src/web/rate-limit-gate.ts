@@ -9,7 +9,12 @@ import type { RateLimiter } from "./rate-limit.js";
  * legitimate and their source is checked by the allow list instead). Returns false when
  * it answered 429 itself.
  */
-export function rateLimitGate(o: { limiter: RateLimiter; webhookPath: string; trustedProxies: BlockList | null; log: Logger }): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function rateLimitGate(o: {
+  limiter: RateLimiter;
+  webhookPath: string;
+  trustedProxies: BlockList | null;
+  log: Logger;
+}): (req: IncomingMessage, res: ServerResponse) => boolean {
   const webhookPath = o.webhookPath.replace(/\/+$/, "");
   let lastLogged = 0;
   return (req, res) => {

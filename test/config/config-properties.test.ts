@@ -43,12 +43,75 @@ function parseChecked(text: string): ConfigParseResult {
 // Pieces of YAML syntax and of Kickoff's own vocabulary, so random text often gets past
 // the tokenizer and into the schema, normalisation and glob checks.
 const TOKENS = [
-  "pipelines:", "on:", "push:", "pull_request:", "deployment:", "branches:", "tags:", "paths:", "paths-ignore:",
-  "branches-ignore:", "tags-ignore:", "types:", "run:", "timeout:", "env:", "needs:", "environment:", "url:",
-  "cancel-superseded:", "trust:", "test:", "deploy:", "kickoff:", "- ", "[", "]", "{", "}", ",", ":", "? ", "&a ", "*a",
-  "<<: *a", "!!str ", "!!binary ", "!!map", "|", ">-", "'", '"', "#", "---", "...", "%YAML 1.2", "\t", "  ", "    ",
-  "\n", "\r\n", "main", "v*", "**", "!docs/**", "[a-", "\\", "15m", "0s", "99999999999h", "approve", "true", "null",
-  "~", "1e400", "0x1F", "\u0000", "\uFEFF", "é", "😀",
+  "pipelines:",
+  "on:",
+  "push:",
+  "pull_request:",
+  "deployment:",
+  "branches:",
+  "tags:",
+  "paths:",
+  "paths-ignore:",
+  "branches-ignore:",
+  "tags-ignore:",
+  "types:",
+  "run:",
+  "timeout:",
+  "env:",
+  "needs:",
+  "environment:",
+  "url:",
+  "cancel-superseded:",
+  "trust:",
+  "test:",
+  "deploy:",
+  "kickoff:",
+  "- ",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  ":",
+  "? ",
+  "&a ",
+  "*a",
+  "<<: *a",
+  "!!str ",
+  "!!binary ",
+  "!!map",
+  "|",
+  ">-",
+  "'",
+  '"',
+  "#",
+  "---",
+  "...",
+  "%YAML 1.2",
+  "\t",
+  "  ",
+  "    ",
+  "\n",
+  "\r\n",
+  "main",
+  "v*",
+  "**",
+  "!docs/**",
+  "[a-",
+  "\\",
+  "15m",
+  "0s",
+  "99999999999h",
+  "approve",
+  "true",
+  "null",
+  "~",
+  "1e400",
+  "0x1F",
+  "\u0000",
+  "\uFEFF",
+  "é",
+  "😀",
 ];
 
 const yamlishText = fc
@@ -56,7 +119,26 @@ const yamlishText = fc
   .map((parts) => parts.join(""));
 
 /** Anything YAML can hold, Kickoff's keys among the others. */
-const KEYS = ["pipelines", "on", "push", "pull_request", "deployment", "branches", "tags", "paths", "paths-ignore", "types", "run", "timeout", "env", "needs", "environment", "url", "trust", "cancel-superseded"];
+const KEYS = [
+  "pipelines",
+  "on",
+  "push",
+  "pull_request",
+  "deployment",
+  "branches",
+  "tags",
+  "paths",
+  "paths-ignore",
+  "types",
+  "run",
+  "timeout",
+  "env",
+  "needs",
+  "environment",
+  "url",
+  "trust",
+  "cancel-superseded",
+];
 const key = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) });
 const scalar = fc.oneof(
   fc.string({ maxLength: 20 }),
@@ -67,24 +149,32 @@ const scalar = fc.oneof(
   fc.constant(null),
 );
 const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
-  tree: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    scalar,
-    fc.array(tie("tree"), { maxLength: 4 }),
-    fc.dictionary(key, tie("tree"), { maxKeys: 5 }),
-  ),
+  tree: fc.oneof({ depthSize: "small", withCrossShrink: true }, scalar, fc.array(tie("tree"), { maxLength: 4 }), fc.dictionary(key, tie("tree"), { maxKeys: 5 })),
 }));
 
 // Shaped like a real config, with random names, filters and values.
 const pattern = fc.oneof(fc.constantFrom("main", "release/**", "v*", "*", "**", "!main", "docs/**", "a?b+", "[abc]", "[z-a]", "\\", "+x", "x**y"), fc.string({ maxLength: 12 }));
 const patterns = fc.oneof(pattern, fc.array(pattern, { maxLength: 4 }), fc.constant(null));
 const trigger = fc.record(
-  { branches: patterns, tags: patterns, paths: patterns, "paths-ignore": patterns, "branches-ignore": patterns, types: fc.oneof(fc.array(fc.constantFrom("opened", "synchronize", "closed", "bogus"), { maxLength: 3 }), scalar) },
+  {
+    branches: patterns,
+    tags: patterns,
+    paths: patterns,
+    "paths-ignore": patterns,
+    "branches-ignore": patterns,
+    types: fc.oneof(fc.array(fc.constantFrom("opened", "synchronize", "closed", "bogus"), { maxLength: 3 }), scalar),
+  },
   { requiredKeys: [] },
 );
 const pipeline = fc.record(
   {
-    on: fc.oneof(fc.record({ push: fc.oneof(trigger, fc.constant(null)), pull_request: fc.oneof(trigger, fc.constant(null)), deployment: fc.oneof(fc.constant({}), scalar) }, { requiredKeys: [] }), scalar),
+    on: fc.oneof(
+      fc.record(
+        { push: fc.oneof(trigger, fc.constant(null)), pull_request: fc.oneof(trigger, fc.constant(null)), deployment: fc.oneof(fc.constant({}), scalar) },
+        { requiredKeys: [] },
+      ),
+      scalar,
+    ),
     run: fc.oneof(fc.string({ maxLength: 30 }), scalar),
     timeout: fc.oneof(fc.constantFrom("15m", "1h30m", "0s", "soon", "90s"), scalar),
     env: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), scalar, { maxKeys: 3 }), scalar),
@@ -109,7 +199,11 @@ const validConfig = fc.record({
       on: fc.record(
         {
           push: fc.oneof(fc.constant({}), validTrigger, fc.record({ tags: validList }, { requiredKeys: [] })),
-          pull_request: fc.oneof(fc.constant({}), validTrigger, fc.record({ types: fc.array(fc.constantFrom("opened", "synchronize", "closed", "edited"), { minLength: 1, maxLength: 3 }) })),
+          pull_request: fc.oneof(
+            fc.constant({}),
+            validTrigger,
+            fc.record({ types: fc.array(fc.constantFrom("opened", "synchronize", "closed", "edited"), { minLength: 1, maxLength: 3 }) }),
+          ),
         },
         { requiredKeys: [] },
       ),
@@ -118,7 +212,9 @@ const validConfig = fc.record({
     { minKeys: 1, maxKeys: 4 },
   ),
 });
-const configLike = fc.record({ pipelines: fc.dictionary(fc.oneof(fc.constantFrom("a", "b", "test", "kickoff", "1", "__proto__", "constructor"), fc.string({ maxLength: 10 })), pipeline, { maxKeys: 4 }) });
+const configLike = fc.record({
+  pipelines: fc.dictionary(fc.oneof(fc.constantFrom("a", "b", "test", "kickoff", "1", "__proto__", "constructor"), fc.string({ maxLength: 10 })), pipeline, { maxKeys: 4 }),
+});
 
 // Names as GitHub could send them (or a hostile payload could): slashes, dots, unicode,
 // shell metacharacters, empty.
@@ -130,7 +226,12 @@ const refName = fc.oneof(
 const changedFiles = fc.oneof(fc.constant(null), fc.array(refName, { maxLength: 6 }));
 const event: fc.Arbitrary<TriggerEvent> = fc.oneof(
   fc.record({ event: fc.constant("push" as const), refType: fc.constantFrom("branch" as const, "tag" as const), refName, changedFiles }),
-  fc.record({ event: fc.constant("pull_request" as const), action: fc.oneof(fc.constantFrom("opened", "synchronize", "closed"), fc.string({ maxLength: 10 })), baseBranch: refName, changedFiles }),
+  fc.record({
+    event: fc.constant("pull_request" as const),
+    action: fc.oneof(fc.constantFrom("opened", "synchronize", "closed"), fc.string({ maxLength: 10 })),
+    baseBranch: refName,
+    changedFiles,
+  }),
   fc.record({ event: fc.constant("deployment" as const), environment: fc.oneof(fc.constantFrom("production", "staging"), fc.string({ maxLength: 10 })) }),
 );
 

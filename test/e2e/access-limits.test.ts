@@ -60,7 +60,12 @@ describe("webhook source allow list and trusted proxies", () => {
 
   it("answers 403 to every other source, logs it, and stores nothing", async () => {
     const before = await deliveries();
-    const refused = [await send("from-proxy-itself"), await send("from-outside", "198.51.100.7"), await send("forged", "10.1.2.3, 198.51.100.7"), await send("garbage", "not-an-ip")];
+    const refused = [
+      await send("from-proxy-itself"),
+      await send("from-outside", "198.51.100.7"),
+      await send("forged", "10.1.2.3, 198.51.100.7"),
+      await send("garbage", "not-an-ip"),
+    ];
     expect(refused.map((r) => r.status)).toEqual([403, 403, 403, 403]);
     expect(JSON.parse(refused[1]!.body)).toEqual({ message: "source address 198.51.100.7 is not allowed" });
     expect(await deliveries()).toEqual(before);

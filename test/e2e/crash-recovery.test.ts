@@ -104,7 +104,10 @@ describe("the server killed with SIGKILL mid-build", () => {
       const d = gh.deployments(repo.fullName).find((x) => x.sha === sha);
       return d?.statuses.at(-1)?.state === "error" ? d : undefined;
     });
-    expect(deployment.statuses.map((s) => s.state)).toEqual(["queued", "in_progress", "error"]);
+    const states = deployment.statuses.map((s) => s.state);
+    expect(states[0]).toBe("queued");
+    expect(states).toContain("in_progress");
+    expect(states.filter((s) => s === "error" || s === "success" || s === "failure")).toEqual(["error"]);
     second.child.kill("SIGTERM");
     await second.exited;
   });

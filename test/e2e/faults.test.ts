@@ -125,10 +125,14 @@ describe("faults in the database, the disk and git", () => {
       const res = await h.send("push", pushPayload(repo, { ref: "refs/heads/full", before: ZERO, after: "e".repeat(40), message: "again [skip ci]" }), { id });
       expect(res.status).toBe(202);
     }
-    await eventually(async () => {
-      const pending = await db.selectFrom("deliveries").select("id").where("id", "like", "full-%").where("status", "!=", "done").execute();
-      return pending.length === 0 ? true : undefined;
-    }, "every delivery planned after the disk had room again", 60_000);
+    await eventually(
+      async () => {
+        const pending = await db.selectFrom("deliveries").select("id").where("id", "like", "full-%").where("status", "!=", "done").execute();
+        return pending.length === 0 ? true : undefined;
+      },
+      "every delivery planned after the disk had room again",
+      60_000,
+    );
   });
 
   it("answers 503 while another connection holds the database's write lock past busy_timeout, then recovers", async () => {

@@ -78,7 +78,14 @@ describe("10,000 hostile webhook requests", () => {
       if (roll < 14) {
         // Random bytes, signed with a guess.
         const body = randomBytes(1 + int(4096));
-        return { kind: "random body", method: "POST", headers: base(body, { "x-hub-signature-256": `sha256=${randomBytes(32).toString("hex")}` }), body, expect: [401], stores: false };
+        return {
+          kind: "random body",
+          method: "POST",
+          headers: base(body, { "x-hub-signature-256": `sha256=${randomBytes(32).toString("hex")}` }),
+          body,
+          expect: [401],
+          stores: false,
+        };
       }
       if (roll < 26) {
         // Truncated JSON, validly signed (someone holding the secret, or a broken proxy).
@@ -101,7 +108,15 @@ describe("10,000 hostile webhook requests", () => {
       }
       if (roll < 62) {
         const body = validPush;
-        const signature = pick([signBody("not the secret", body), `sha256=${"0".repeat(64)}`, signBody(WEBHOOK_SECRET, body).toUpperCase(), "sha1=0123456789abcdef0123456789abcdef01234567", "sha256=", "garbage", signBody(WEBHOOK_SECRET, Buffer.concat([body, Buffer.from(" ")]))]);
+        const signature = pick([
+          signBody("not the secret", body),
+          `sha256=${"0".repeat(64)}`,
+          signBody(WEBHOOK_SECRET, body).toUpperCase(),
+          "sha1=0123456789abcdef0123456789abcdef01234567",
+          "sha256=",
+          "garbage",
+          signBody(WEBHOOK_SECRET, Buffer.concat([body, Buffer.from(" ")])),
+        ]);
         return { kind: "wrong signature", method: "POST", headers: base(body, { "x-hub-signature-256": signature }), body, expect: [401], stores: false };
       }
       if (roll < 70) {
@@ -134,7 +149,14 @@ describe("10,000 hostile webhook requests", () => {
         const earlier = ignorableIds.length > 0 ? pick(ignorableIds) : null;
         if (earlier !== null) {
           const body = Buffer.from("{}");
-          return { kind: "duplicate delivery", method: "POST", headers: base(body, { "x-github-event": "star", "x-github-delivery": earlier }), body, expect: [200, 202], stores: false };
+          return {
+            kind: "duplicate delivery",
+            method: "POST",
+            headers: base(body, { "x-github-event": "star", "x-github-delivery": earlier }),
+            body,
+            expect: [200, 202],
+            stores: false,
+          };
         }
       }
       if (roll < 89) {
@@ -167,7 +189,11 @@ describe("10,000 hostile webhook requests", () => {
     const slow = [
       ...Array.from({ length: 3 }, () => trickle(url, "POST /api/github/webhooks HTTP/1.1\r\nHost: k\r\n", "X-A: b\r\n")),
       ...Array.from({ length: 3 }, (_, i) =>
-        trickle(url, `POST /api/github/webhooks HTTP/1.1\r\nHost: k\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: slow-${i}\r\nX-Hub-Signature-256: sha256=${"0".repeat(64)}\r\n\r\n{`, " "),
+        trickle(
+          url,
+          `POST /api/github/webhooks HTTP/1.1\r\nHost: k\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: slow-${i}\r\nX-Hub-Signature-256: sha256=${"0".repeat(64)}\r\n\r\n{`,
+          " ",
+        ),
       ),
     ];
     // A few real oversized bodies, streamed: cut off at 25 MiB.
@@ -257,7 +283,13 @@ function streamOversized(url: URL): Promise<number | string> {
   return new Promise((resolve) => {
     const req = http.request(url, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": `big-${randomBytes(8).toString("hex")}`, "x-hub-signature-256": `sha256=${"0".repeat(64)}`, "transfer-encoding": "chunked" },
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "push",
+        "x-github-delivery": `big-${randomBytes(8).toString("hex")}`,
+        "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+        "transfer-encoding": "chunked",
+      },
     });
     req.on("response", (res) => {
       res.resume();

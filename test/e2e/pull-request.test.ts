@@ -82,7 +82,7 @@ describe("pull requests from the same repository", () => {
     expect(h.gh.checkRuns(repo.fullName, head)).toEqual([]);
   });
 
-  it("does not run a pull request from a fork", async () => {
+  it("does not run or clone a pull request from a fork before approval", async () => {
     const fork = await h.gh.createRepo("mallory/prs");
     const head = await fork.commit({ branch: "evil", parent: base, files: { "x.sh": "curl evil" }, message: "innocent" });
     repo.pull(11, { baseBranch: "main", headSha: head, headRef: "evil", fork: { fullName: fork.fullName, cloneUrl: fork.cloneUrl } });
@@ -100,8 +100,9 @@ describe("pull requests from the same repository", () => {
       { id: "pr-fork" },
     );
     expect(res.status).toBe(202);
-    expect(await processed(h, "pr-fork")).toMatch(/fork/);
-    expect(h.gh.checkRuns(repo.fullName, head)).toEqual([]);
+    expect(await processed(h, "pr-fork")).toMatch(/^waiting for approval: /);
+    await h.gh.waitFor(() => h.gh.checkRuns(repo.fullName, head).length === 2);
+    expect(h.gh.checkRuns(repo.fullName, head).every((r) => r.status === "completed" && r.conclusion === "action_required")).toBe(true);
     expect(h.gh.requests.filter((r) => r.kind === "git" && r.path.startsWith("/mallory/"))).toEqual([]);
   });
 });

@@ -32,7 +32,12 @@ function settingError(env: Record<string, string>): string {
 
 describe("settings", () => {
   it("reads the allow list, trusted proxies and TLS files", () => {
-    const s = loadSettings({ KICKOFF_WEBHOOK_ALLOWED_IPS: "10.0.0.0/8, 2001:db8::/32,127.0.0.1,github", KICKOFF_TRUST_PROXY: "127.0.0.1,::1", KICKOFF_TLS_CERT: "/c.pem", KICKOFF_TLS_KEY: "/k.pem" });
+    const s = loadSettings({
+      KICKOFF_WEBHOOK_ALLOWED_IPS: "10.0.0.0/8, 2001:db8::/32,127.0.0.1,github",
+      KICKOFF_TRUST_PROXY: "127.0.0.1,::1",
+      KICKOFF_TLS_CERT: "/c.pem",
+      KICKOFF_TLS_KEY: "/k.pem",
+    });
     expect(s.webhookAllowedIps?.github).toBe(true);
     expect(s.webhookAllowedIps?.cidrs.map((c) => `${c.address}/${c.prefix}`)).toEqual(["10.0.0.0/8", "2001:db8::/32", "127.0.0.1/32"]);
     expect(s.trustProxy.map((c) => c.address)).toEqual(["127.0.0.1", "::1"]);

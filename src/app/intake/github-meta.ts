@@ -56,7 +56,9 @@ export class GitHubHookRanges {
       const known = this.o.allowList.gitHubRangesKnown;
       this.o.log[known ? "warn" : "error"](
         { err: error, attempt: this.failures },
-        known ? "could not refresh GitHub's webhook address ranges; keeping the ones read before" : "could not read GitHub's webhook address ranges; refusing webhooks from outside the other allowed networks until it works",
+        known
+          ? "could not refresh GitHub's webhook address ranges; keeping the ones read before"
+          : "could not read GitHub's webhook address ranges; refusing webhooks from outside the other allowed networks until it works",
       );
     }
     if (!this.stopped) {
