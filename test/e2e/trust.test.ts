@@ -72,6 +72,7 @@ describe("fork pull requests and PR comment commands", () => {
     expect(test.conclusion).toBe("action_required");
     expect(test.output.title).toBe("Approval needed: pull request from a fork");
     expect(test.actions).toEqual([{ label: "Approve and run", description: "Run this fork's commit", identifier: "approve" }]);
+    await h.gh.waitFor(() => h.gh.checkRuns(repo.fullName, head).length === 2);
     expect(
       h.gh
         .checkRuns(repo.fullName, head)
