@@ -52,6 +52,10 @@ function openSqlite(dataDir: string, databaseUrl: string | null): Store {
   const sqlite = new SQLite(file);
   // WAL with synchronous=NORMAL: a killed process never loses a committed row; a power
   // cut may lose the last few commits (see README, "Durability").
+  // Deliveries (~8 KB of JSON each) and log chunks (64 KB) overflow 4 KB pages; 16 KB
+  // pages nearly halve the cost of storing one (measured in bench/). Only takes effect
+  // when the database is created.
+  sqlite.pragma("page_size = 16384");
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
