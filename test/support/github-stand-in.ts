@@ -182,6 +182,7 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
     issuedTokens: () => state.tokens.all(),
 
     async close() {
+      for (const r of state.repos.values()) r.objects.close();
       if (closed) return;
       closed = true;
       const done = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,6 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import path from "node:path";
+import { CatFile } from "./cat-file.js";
 import { BASE_EPOCH, FIXED_IDENTITY, git, gitText, resolveCommit } from "./git.js";
 import type { CommitOptions, Permission, PullOptions, StandInRepo } from "./types.js";
 
@@ -63,7 +64,11 @@ export class RepoImpl implements StandInRepo {
     this.bareDir = path.join(init.reposRoot, owner, `${name}.git`);
     this.home = init.home;
     this.siblings = init.siblings;
+    this.objects = new CatFile(this.bareDir, this.home);
   }
+
+  /** Object reads (files at a commit, commit existence) without a git process each. */
+  readonly objects: CatFile;
 
   async init(): Promise<void> {
     await mkdir(this.bareDir, { recursive: true });
@@ -162,7 +167,7 @@ export class RepoImpl implements StandInRepo {
   /** Resolves a sha, branch, tag or full ref name the way GitHub's `ref` parameters do. */
   async resolve(ref: string): Promise<string | undefined> {
     if (ref.startsWith("refs/")) return resolveCommit(ref, this.run());
-    if (/^[0-9a-f]{40}$/i.test(ref)) return resolveCommit(ref.toLowerCase(), this.run());
+    if (/^[0-9a-f]{40}$/i.test(ref)) return (await this.hasCommit(ref.toLowerCase())) ? ref.toLowerCase() : undefined;
     return (
       (await resolveCommit(`refs/heads/${ref}`, this.run())) ??
       (await resolveCommit(`refs/tags/${ref}`, this.run())) ??
@@ -171,6 +176,7 @@ export class RepoImpl implements StandInRepo {
   }
 
   async hasCommit(sha: string): Promise<boolean> {
+    if (/^[0-9a-f]{40}$/.test(sha)) return (await this.objects.read(`${sha}^{commit}`)) !== null;
     return (await resolveCommit(sha, this.run())) !== undefined;
   }
 

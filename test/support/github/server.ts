@@ -151,6 +151,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     return;
   }
   rec.status = send(res, await serveApi(deps, method, pathname.slice("/api/v3".length) || "/", rec, headers));
+  rec.answeredAt = Date.now();
 }
 
 async function serveApi(deps: ServerDeps, method: string, apiPath: string, rec: RecordedRequest, headers: Record<string, string>): Promise<Reply> {

@@ -54,12 +54,9 @@ async function getContents(state: S, repo: RepoImpl, filePath: string, query: Re
   const sha = await repo.resolve(ref);
   if (!sha) throw new HttpError(404, `No commit found for the ref ${ref}`);
   const clean = filePath.replace(/^\/+|\/+$/g, "");
-  let type: string;
-  try {
-    type = clean ? await gitText(["cat-file", "-t", `${sha}:${clean}`], repo.run()) : "tree";
-  } catch {
-    throw notFound();
-  }
+  const object = clean ? await repo.objects.read(`${sha}:${clean}`) : null;
+  if (clean && object === null) throw notFound();
+  const type = object?.type ?? "tree";
   const api = `${state.baseUrl}/api/v3/repos/${repo.fullName}/contents`;
   const entryShape = (e: { name: string; path: string; sha: string; size: number; type: string }): Record<string, unknown> => ({
     type: e.type,
@@ -87,12 +84,12 @@ async function getContents(state: S, repo: RepoImpl, filePath: string, query: Re
     };
   }
   if (type !== "blob") throw notFound();
-  const content = await git(["cat-file", "blob", `${sha}:${clean}`], repo.run());
+  const content = object!.content;
   // Octokit's `mediaType: { format: "raw" }` asks for the bytes themselves.
   if (/application\/vnd\.github(\.v3)?\.raw/.test(accept)) {
     return { status: 200, raw: { body: content, contentType: "application/vnd.github.raw; charset=utf-8" } };
   }
-  const blobSha = await gitText(["rev-parse", `${sha}:${clean}`], repo.run());
+  const blobSha = object!.oid;
   const b64 = content.toString("base64");
   return {
     status: 200,
