@@ -55,17 +55,23 @@ export async function ensureMirror(mirror: string, home: string, signal?: AbortS
  * referenced under refs/kickoff/ so that gc keeps it and later fetches can tell the
  * server what we already have (and so download only what is new).
  */
+const knownUrls = new Map<string, string>();
+
 export async function fetchIntoMirror(spec: MirrorFetch): Promise<MirrorStep> {
   const git = (args: string[], extra: { env?: Record<string, string>; timeoutMs?: number } = {}) =>
     retryWhileLocked(() => runGit(["-C", spec.mirror, ...args], { home: spec.home, timeoutMs: extra.timeoutMs ?? LOCAL_TIMEOUT_MS, signal: spec.signal, env: extra.env }));
   const dest = keepRef(spec.ref);
 
   // The URL can change (a renamed repository, a moved GitHub Enterprise host). Written
-  // only when it did, since every write takes the config file's lock.
-  const current = await git(["config", "--get", "remote.origin.url"]);
-  if (!current.ok || current.stdout !== spec.cloneUrl) {
-    const setUrl = await git(["config", "remote.origin.url", spec.cloneUrl]);
-    if (!setUrl.ok) return { ok: false, step: "config", failure: setUrl };
+  // only when it did, since every write takes the config file's lock; remembered per
+  // process, since every git process costs milliseconds of a build's start.
+  if (knownUrls.get(spec.mirror) !== spec.cloneUrl) {
+    const current = await git(["config", "--get", "remote.origin.url"]);
+    if (!current.ok || current.stdout !== spec.cloneUrl) {
+      const setUrl = await git(["config", "remote.origin.url", spec.cloneUrl]);
+      if (!setUrl.ok) return { ok: false, step: "config", failure: setUrl };
+    }
+    knownUrls.set(spec.mirror, spec.cloneUrl);
   }
 
   if (!(await hasCommit(spec))) {
@@ -75,7 +81,9 @@ export async function fetchIntoMirror(spec: MirrorFetch): Promise<MirrorStep> {
         timeoutMs: FETCH_TIMEOUT_MS,
       });
     let fetched = await fetch(`+${spec.sha}:${dest}`);
-    if (!fetched.ok && !fetched.cancelled) {
+    // Fetched by its id into the keep ref: the commit is there and referenced.
+    if (fetched.ok) return { ok: true };
+    if (!fetched.cancelled) {
       // Servers that refuse to serve a commit by its id still serve the ref it is on.
       if (spec.ref !== null) fetched = await fetch(`+${spec.ref}:${dest}`);
       else if (isUnknownObject(fetched.stderr)) return { ok: false, missing: true };
