@@ -6,7 +6,7 @@ import { LineSplitter } from "./line-splitter.js";
 import { LogTail } from "./log-tail.js";
 import { SecretMasker } from "./secret-masker.js";
 
-const FLUSH_BYTES = 64 * 1024;
+const FLUSH_BYTES = 256 * 1024;
 const FLUSH_MS = 200;
 /** The check run shows at most 64 KB of text; keep a little more to cut on a line. */
 const TAIL_BYTES = 96 * 1024;
@@ -71,7 +71,10 @@ export class BuildLog {
   }
 
   private append(chunk: Buffer, fromRun: boolean): Promise<void> | void {
-    if (fromRun) for (const line of this.lines.push(chunk)) this.annotations.push(line);
+    if (fromRun) {
+      if (this.lines.mayHoldCommand(chunk)) for (const line of this.lines.push(chunk)) this.annotations.push(line);
+      else this.lines.skip(chunk);
+    }
     this.tail.push(chunk);
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;

@@ -14,6 +14,7 @@ export class LineSplitter {
   private parts: Buffer[] = [];
   private kept = 0;
   private overflowed = false;
+  private pendingColon = false;
 
   constructor(private readonly maxLineBytes: number = DEFAULT_MAX_LINE_BYTES) {}
 
@@ -40,6 +41,29 @@ export class LineSplitter {
     return lines;
   }
 
+  /**
+   * Whether `chunk` could complete a line holding `::` (a workflow command). When it
+   * cannot, `skip` passes it by without decoding a single line: that is what keeps a run
+   * printing hundreds of megabytes of ordinary output cheap.
+   */
+  mayHoldCommand(chunk: Uint8Array): boolean {
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    return this.pendingColon || buf.includes("::");
+  }
+
+  /** Consumes `chunk` like `push`, but drops its complete lines unread. */
+  skip(chunk: Uint8Array): void {
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const nl = buf.lastIndexOf(NEWLINE);
+    if (nl !== -1) {
+      this.parts = [];
+      this.kept = 0;
+      this.overflowed = false;
+      this.pendingColon = false;
+    }
+    this.keep(buf.subarray(nl + 1));
+  }
+
   /** The last line if the stream did not end with a newline. */
   end(): string[] {
     if (this.kept === 0 && !this.overflowed) return [];
@@ -47,6 +71,8 @@ export class LineSplitter {
   }
 
   private keep(segment: Buffer): void {
+    // A kept ':' may pair with one at the start of the next chunk to make `::`.
+    if (segment.includes(0x3a)) this.pendingColon = true;
     const room = this.maxLineBytes - this.kept;
     if (segment.length > room) this.overflowed = true;
     const part = segment.length > room ? segment.subarray(0, room) : segment;
@@ -66,6 +92,7 @@ export class LineSplitter {
     this.parts = [];
     this.kept = 0;
     this.overflowed = false;
+    this.pendingColon = false;
     return line.toString("utf8");
   }
 }

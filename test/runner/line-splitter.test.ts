@@ -58,3 +58,20 @@ describe("LineSplitter", () => {
     expect(line).toHaveLength(64 * 1024);
   });
 });
+
+describe("LineSplitter fast path", () => {
+  it("finds every `::` line whether chunks are read or skipped, including `::` split across chunks", () => {
+    const text = "plain line\nmore: text\n::error::one\nx:\n:notice::no\nend :\n::warning::two\n";
+    for (let size = 1; size <= text.length; size++) {
+      const splitter = new LineSplitter();
+      const found: string[] = [];
+      for (let i = 0; i < text.length; i += size) {
+        const chunk = Buffer.from(text.slice(i, i + size));
+        if (splitter.mayHoldCommand(chunk)) found.push(...splitter.push(chunk));
+        else splitter.skip(chunk);
+      }
+      found.push(...splitter.end());
+      expect(found.filter((l) => l.startsWith("::"))).toEqual(["::error::one", "::warning::two"]);
+    }
+  });
+});
