@@ -94,4 +94,7 @@ const lines = [
   `whole build of "true" through Kickoff (claim → finished, git over HTTP from the stand-in): ${fmt(whole)}; over execa p50 ${(whole.p50 - direct.p50).toFixed(1)} ms`,
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
-writeFileSync(new URL("./results-runner-overhead.json", import.meta.url), JSON.stringify({ at: new Date().toISOString(), direct, controlled, checkout: checkoutStats, whole }, null, 2));
+writeFileSync(
+  new URL("./results-runner-overhead.json", import.meta.url),
+  JSON.stringify({ at: new Date().toISOString(), direct, controlled, checkout: checkoutStats, whole }, null, 2),
+);

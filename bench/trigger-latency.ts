@@ -44,4 +44,7 @@ process.stdout.write(
     `  of which Kickoff (minus the stand-in's service time): ${fmt(k)}\n` +
     `webhook → completed (run: true): ${fmt(b)}\n`,
 );
-writeFileSync(new URL("./results-trigger-latency.json", import.meta.url), JSON.stringify({ at: new Date().toISOString(), runs: RUNS, toInProgress: a, kickoffOnly: k, toCompleted: b }, null, 2));
+writeFileSync(
+  new URL("./results-trigger-latency.json", import.meta.url),
+  JSON.stringify({ at: new Date().toISOString(), runs: RUNS, toInProgress: a, kickoffOnly: k, toCompleted: b }, null, 2),
+);

@@ -113,6 +113,19 @@ export interface BuildOutcome {
   annotations: string | null;
 }
 
+function finishedColumns(clock: Clock, outcome: BuildOutcome): BuildUpdate {
+  return {
+    status: "done",
+    conclusion: outcome.conclusion,
+    title: outcome.title,
+    exit_code: outcome.exitCode,
+    summary: outcome.summary,
+    annotations: outcome.annotations,
+    finished_at: clock.now(),
+    lease_expires_at: null,
+  };
+}
+
 /**
  * Every write to a claimed build is guarded by `worker_id = me`: a worker that was presumed
  * dead and comes back must not overwrite the attempt that replaced it.
@@ -120,16 +133,7 @@ export interface BuildOutcome {
 export async function finishBuild(db: Db, clock: Clock, buildId: number, workerId: string, outcome: BuildOutcome): Promise<Build | undefined> {
   return db
     .updateTable("builds")
-    .set({
-      status: "done",
-      conclusion: outcome.conclusion,
-      title: outcome.title,
-      exit_code: outcome.exitCode,
-      summary: outcome.summary,
-      annotations: outcome.annotations,
-      finished_at: clock.now(),
-      lease_expires_at: null,
-    })
+    .set(finishedColumns(clock, outcome))
     .where("id", "=", buildId)
     .where("worker_id", "=", workerId)
     .where("status", "=", "running")
@@ -141,16 +145,7 @@ export async function finishBuild(db: Db, clock: Clock, buildId: number, workerI
 export async function concludeUnclaimed(db: Db, clock: Clock, build: Build, outcome: BuildOutcome): Promise<Build | undefined> {
   return db
     .updateTable("builds")
-    .set({
-      status: "done",
-      conclusion: outcome.conclusion,
-      title: outcome.title,
-      exit_code: outcome.exitCode,
-      summary: outcome.summary,
-      annotations: outcome.annotations,
-      finished_at: clock.now(),
-      lease_expires_at: null,
-    })
+    .set(finishedColumns(clock, outcome))
     .where("id", "=", build.id)
     .where("status", "=", build.status)
     .where((eb) => (build.worker_id === null ? eb("worker_id", "is", null) : eb("worker_id", "=", build.worker_id)))

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kickoffCli, startKickoffCli } from "../support/kickoff-cli.js";
 import { TestRepo } from "../runner/support/git-repo.js";
-import { waitUntilGone } from "../runner/support/processes.js";
+import { waitUntilGone } from "../support/processes.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "kickoff-run-cmd-"));
 const orderFile = path.join(tmp, "order.txt");

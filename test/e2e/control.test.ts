@@ -7,14 +7,7 @@ import type { CheckRunRecord, StandInRepo } from "../support/github-stand-in.js"
 import { type Harness, startHarness } from "../support/kickoff-harness.js";
 import { completedRun, kickoffYml, processed, pushCommit } from "../support/e2e.js";
 import { checkRunPayload, checkSuitePayload, pullRequestPayload } from "../support/webhooks.js";
-
-function running(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
+import { isGone } from "../support/processes.js";
 
 describe("re-runs, cancels, superseding and needs, end to end", () => {
   let h: Harness;
@@ -68,7 +61,7 @@ describe("re-runs, cancels, superseding and needs, end to end", () => {
     expect(done.conclusion).toBe("cancelled");
     expect(done.output.title).toBe("Cancelled by @maintainer");
     expect(done.actions).toEqual([]);
-    expect(running(child)).toBe(false);
+    expect(isGone(child)).toBe(true);
   });
 
   it("refuses the Cancel button from someone without write access", async () => {

@@ -8,14 +8,7 @@ import { standInEnv, WEBHOOK_SECRET } from "../support/kickoff-harness.js";
 import { type KickoffProcess, spawnKickoff } from "../support/kickoff-process.js";
 import { completedRun, kickoffYml, ZERO } from "../support/e2e.js";
 import { pushPayload, sendWebhook } from "../support/webhooks.js";
-
-function running(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
+import { isGone } from "../support/processes.js";
 
 describe("the server killed with SIGKILL mid-build", () => {
   let gh: GitHubStandIn;
@@ -61,14 +54,14 @@ describe("the server killed with SIGKILL mid-build", () => {
     first.child.kill("SIGKILL");
     await first.exited;
     // The killed server's script is still running: nothing could kill it yet.
-    expect(running(orphan)).toBe(true);
+    expect(isGone(orphan)).toBe(false);
 
     const second = await spawnKickoff(["start"], env);
     procs.push(second);
     const run = await completedRun(gh, repo, "slow", sha, 60_000);
     expect(run.conclusion).toBe("success");
     // The restart killed the orphaned attempt before running the build again.
-    expect(running(orphan)).toBe(false);
+    expect(isGone(orphan)).toBe(true);
     expect(second.output()).toContain("recovered builds abandoned by an earlier process");
     expect(gh.checkRuns(repo.fullName, sha)).toHaveLength(1);
     const statuses = gh.checkRunHistory(run.id).map((r) => r.status);

@@ -9,16 +9,7 @@ import { startKickoff } from "../../src/kickoff.js";
 import { type Harness, startHarness } from "../support/kickoff-harness.js";
 import { completedRun, eventually, kickoffYml, pushCommit, ZERO } from "../support/e2e.js";
 import { pushPayload } from "../support/webhooks.js";
-
-/** Running, as opposed to gone or a zombie waiting for a reaper (PID 1 here may never reap). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/^\d+ \(.*\) [ZX]/.test(stat);
-  } catch {
-    return false;
-  }
-}
+import { isGone } from "../support/processes.js";
 
 describe("timeouts, big output and GitHub outages, end to end", () => {
   let h: Harness;
@@ -44,7 +35,7 @@ describe("timeouts, big output and GitHub outages, end to end", () => {
     expect(run.output.text).toContain("started");
     const childPid = Number(readFileSync(pidFile, "utf8"));
     expect(childPid).toBeGreaterThan(0);
-    expect(alive(childPid)).toBe(false);
+    expect(isGone(childPid)).toBe(true);
   });
 
   it("streams 200 MB of output to the database with bounded memory and a log tail within GitHub's limit", async () => {

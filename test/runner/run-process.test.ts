@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runProcess } from "../../src/runner/run-process.js";
 import type { ProcessSpec } from "../../src/runner/run-process.js";
-import { isGone, waitUntilGone } from "./support/processes.js";
+import { isGone, waitUntilGone } from "../support/processes.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "kickoff-run-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
