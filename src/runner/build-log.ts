@@ -17,6 +17,13 @@ const TAIL_BYTES = 96 * 1024;
  * for the check run. Memory stays at a few chunks whatever the run prints: `write` returns
  * a promise while a flush is due, and the process pump waits for it.
  */
+export interface BuildLogOptions {
+  /** The worker holding the build; chunks are stored only while it does. */
+  workerId: string;
+  onChunk?: () => void;
+  masker?: SecretMasker;
+}
+
 export class BuildLog {
   readonly tail = new LogTail(TAIL_BYTES);
   readonly annotations = new AnnotationCollector();
@@ -26,12 +33,13 @@ export class BuildLog {
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private lost = false;
 
   private constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly buildId: number,
-    private readonly onChunk: () => void,
+    private readonly o: BuildLogOptions,
     private readonly masker: SecretMasker,
   ) {}
 
@@ -40,8 +48,8 @@ export class BuildLog {
    * masked before anything else sees it, so secrets reach neither the stored log, the
    * annotations nor the check run's text.
    */
-  static async open(store: Store, clock: Clock, buildId: number, onChunk: () => void = () => {}, masker = new SecretMasker([])): Promise<BuildLog> {
-    const log = new BuildLog(store, clock, buildId, onChunk, masker);
+  static async open(store: Store, clock: Clock, buildId: number, o: BuildLogOptions): Promise<BuildLog> {
+    const log = new BuildLog(store, clock, buildId, o, o.masker ?? new SecretMasker([]));
     log.seq = await nextLogSeq(store.db, buildId);
     return log;
   }
@@ -92,8 +100,10 @@ export class BuildLog {
     const seq = this.seq++;
     // Chained so chunks land in order even when flushes overlap.
     this.flushing = this.flushing.then(async () => {
-      await appendLogChunk(this.store.db, this.clock, this.buildId, seq, data);
-      this.onChunk();
+      if (this.lost) return;
+      // Once another worker holds the build, this one's output goes nowhere.
+      if (await appendLogChunk(this.store.db, this.clock, this.buildId, seq, data, this.o.workerId)) this.o.onChunk?.();
+      else this.lost = true;
     });
     return this.flushing;
   }

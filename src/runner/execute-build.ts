@@ -58,7 +58,7 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
   // Fork code never sees secrets; planning never lets a fork deploy, and this holds anyway.
   const secrets = build.environment !== null && build.fork === 0 ? (deps.environments.get(build.environment)?.secrets ?? null) : {};
   const masker = new SecretMasker(Object.values(secrets ?? {}));
-  const buildLog = await BuildLog.open(deps.store, deps.clock, build.id, deps.wake, masker);
+  const buildLog = await BuildLog.open(deps.store, deps.clock, build.id, { workerId: deps.workerId, onChunk: deps.wake, masker });
   const cancel = new AbortController();
   let cancelReason: string | null = null;
   let lost = false;

@@ -2,8 +2,20 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../shared/clock.js";
 import type { Database } from "./schema.js";
 
-export async function appendLogChunk(db: Kysely<Database>, clock: Clock, buildId: number, seq: number, data: Uint8Array): Promise<void> {
-  await db.insertInto("log_chunks").values({ build_id: buildId, seq, data, created_at: clock.now() }).execute();
+/**
+ * Appends a chunk of a build's log. With `workerId`, only while that worker still holds
+ * the build: a worker presumed dead whose build was taken over must not write into its
+ * successor's log (nor collide with its chunk numbers). Returns whether it was stored.
+ */
+export async function appendLogChunk(db: Kysely<Database>, clock: Clock, buildId: number, seq: number, data: Uint8Array, workerId?: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    if (workerId !== undefined) {
+      const holder = await trx.selectFrom("builds").select("worker_id").where("id", "=", buildId).where("status", "=", "running").executeTakeFirst();
+      if (holder?.worker_id !== workerId) return false;
+    }
+    await trx.insertInto("log_chunks").values({ build_id: buildId, seq, data, created_at: clock.now() }).execute();
+    return true;
+  });
 }
 
 /** The sequence number a new attempt continues from, so attempts append to one log. */

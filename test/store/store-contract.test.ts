@@ -211,6 +211,21 @@ for (const kind of storeKinds()) {
         expect(await logSize(store.db, build!.id)).toBe(40);
       });
 
+      it("stores a worker's log chunks only while it holds the build", async () => {
+        const build = await insertBuild(store.db, newBuild());
+        await claimBuild(store.db, clock, me, 1000, pg);
+        expect(await appendLogChunk(store.db, clock, build!.id, 0, Buffer.from("first\n"), me.id)).toBe(true);
+        clock.advance(1001);
+        const [lost] = await abandonedBuilds(store.db, clock, null);
+        await requeueLost(store.db, lost!);
+        await claimBuild(store.db, clock, other, 1000, pg);
+        // The presumed-dead worker's late output goes nowhere; the successor's is kept.
+        expect(await appendLogChunk(store.db, clock, build!.id, 1, Buffer.from("late\n"), me.id)).toBe(false);
+        expect(await appendLogChunk(store.db, clock, build!.id, 1, Buffer.from("second\n"), other.id)).toBe(true);
+        const all = await readLogChunks(store.db, build!.id);
+        expect(Buffer.concat(all.map((c) => c.data)).toString()).toBe("first\nsecond\n");
+      });
+
       it("agrees on one shared secret across callers", async () => {
         const [a, b] = await Promise.all([sharedSecret(store.db, "k"), sharedSecret(store.db, "k")]);
         expect(a).toBe(b);
