@@ -14,24 +14,17 @@ import { onPush } from "./on-push.js";
  * delivery led to.
  */
 export function kickoffApp(deps: PlannerDeps): ApplicationFunction {
+  const recording =
+    <C extends { id: string }>(handle: (context: C, deps: PlannerDeps) => Promise<string>) =>
+    async (context: C): Promise<void> => {
+      await setDeliveryOutcome(deps.store.db, context.id, await handle(context, deps));
+    };
   return (app) => {
-    app.on("push", async (context) => {
-      await setDeliveryOutcome(deps.store.db, context.id, await onPush(context, deps));
-    });
-    app.on("pull_request", async (context) => {
-      await setDeliveryOutcome(deps.store.db, context.id, await onPullRequest(context, deps));
-    });
-    app.on("check_run", async (context) => {
-      await setDeliveryOutcome(deps.store.db, context.id, await onCheckRun(context, deps));
-    });
-    app.on("check_suite", async (context) => {
-      await setDeliveryOutcome(deps.store.db, context.id, await onCheckSuite(context, deps));
-    });
-    app.on("deployment", async (context) => {
-      await setDeliveryOutcome(deps.store.db, context.id, await onDeployment(context, deps));
-    });
-    app.on("issue_comment", async (context) => {
-      await setDeliveryOutcome(deps.store.db, context.id, await onIssueComment(context, deps));
-    });
+    app.on("push", recording(onPush));
+    app.on("pull_request", recording(onPullRequest));
+    app.on("check_run", recording(onCheckRun));
+    app.on("check_suite", recording(onCheckSuite));
+    app.on("deployment", recording(onDeployment));
+    app.on("issue_comment", recording(onIssueComment));
   };
 }

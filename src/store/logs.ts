@@ -39,12 +39,21 @@ export async function readLogChunks(db: Kysely<Database>, buildId: number, after
 }
 
 /** The last chunks of a log holding at least `bytes` bytes (fewer if the log is shorter). */
-export async function readLogTail(db: Kysely<Database>, buildId: number, bytes: number): Promise<LogChunk[]> {
+export function readLogTail(db: Kysely<Database>, buildId: number, bytes: number): Promise<LogChunk[]> {
+  return readLogBefore(db, buildId, 2 ** 31 - 1, bytes);
+}
+
+/**
+ * The chunks just before `beforeSeq` holding at least `bytes` bytes (fewer at the log's
+ * start), oldest first: the tail for a check run, or one "load earlier" step on the build
+ * page. Reads in small batches so a 100 MB log is never loaded whole.
+ */
+export async function readLogBefore(db: Kysely<Database>, buildId: number, beforeSeq: number, bytes: number): Promise<LogChunk[]> {
   const out: LogChunk[] = [];
   let total = 0;
-  let before = 2 ** 31 - 1;
+  let before = beforeSeq;
   while (total < bytes) {
-    const rows = await db.selectFrom("log_chunks").select(["seq", "data"]).where("build_id", "=", buildId).where("seq", "<", before).orderBy("seq", "desc").limit(64).execute();
+    const rows = await db.selectFrom("log_chunks").select(["seq", "data"]).where("build_id", "=", buildId).where("seq", "<", before).orderBy("seq", "desc").limit(16).execute();
     if (rows.length === 0) break;
     for (const r of rows) {
       out.push({ seq: Number(r.seq), data: Buffer.from(r.data) });

@@ -1,8 +1,8 @@
 import { StringDecoder } from "node:string_decoder";
 import type { Kysely } from "kysely";
 import { utf8EndBoundary, utf8StartBoundary } from "../runner/utf8-boundary.js";
-import { chunkStart, hasLogBefore, readLogBefore } from "../store/log-ranges.js";
-import { type LogChunk, readLogTail } from "../store/logs.js";
+import { chunkStart, hasLogBefore } from "../store/log-ranges.js";
+import { type LogChunk, readLogBefore, readLogTail } from "../store/logs.js";
 import type { Database } from "../store/schema.js";
 import { AnsiRenderer, ansiToHtml } from "./ansi-html.js";
 
