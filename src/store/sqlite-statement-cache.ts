@@ -2,6 +2,8 @@ import type { Database as BetterSqlite } from "better-sqlite3";
 import type { SqliteDatabase, SqliteStatement } from "kysely";
 
 const MAX_STATEMENTS = 500;
+/** Multi-row inserts (the inbox's group commits) differ by row count; caching them only churns. */
+const MAX_CACHED_SQL_LENGTH = 2000;
 
 /**
  * Kysely's SQLite driver prepares every query anew; preparing costs as much as running a
@@ -15,6 +17,7 @@ export function cachingDatabase(db: BetterSqlite): SqliteDatabase {
   return {
     close: () => db.close(),
     prepare(sql: string): SqliteStatement {
+      if (sql.length > MAX_CACHED_SQL_LENGTH) return db.prepare(sql) as unknown as SqliteStatement;
       let statement = cache.get(sql);
       if (statement) {
         cache.delete(sql);

@@ -121,7 +121,7 @@ export function renderBuildPage(assets: Assets, d: BuildPageData): string {
   const tq = d.tokenQuery;
   const shown = d.log.html === "" ? "" : `<span class="muted" id="log-size">${escapeHtml(formatBytes(d.logBytes))}</span>`;
   const earlier = `<div class="log-earlier"${d.log.hasEarlier ? "" : " hidden"} id="log-earlier"><button type="button" id="load-earlier">Load earlier output</button> <span class="muted">showing the end of the log</span></div>`;
-  const body = `<div id="build" data-build="${b.id}" data-done="${done ? "1" : "0"}" data-events-url="${escapeHtml(withQuery(`/builds/${b.id}/events`, tq))}" data-earlier-url="${escapeHtml(withQuery(`/builds/${b.id}/log/earlier`, tq))}">
+  const body = `<div id="build" data-build="${b.id}" data-done="${done ? "1" : "0"}" data-events-url="${escapeHtml(withQuery(`/builds/${b.id}/events?after=${d.log.lastSeq ?? -1}`, tq))}" data-earlier-url="${escapeHtml(withQuery(`/builds/${b.id}/log/earlier`, tq))}">
 <div class="layout"><div>
 <h1>${escapeHtml(b.pipeline)} <small>#${b.id}</small> <span id="state">${stateBadge(b)}</span></h1>
 <p class="title" id="title">${escapeHtml(b.title ?? "")}</p>

@@ -30,7 +30,10 @@ describe("the live log", () => {
     expect(lastSeq).toBe(0);
 
     const seen: string[] = [];
-    const stream = readEvents(`${h.kickoff.url}/builds/${build.id}/events?after=${lastSeq}`);
+    // The page's own stream URL continues after what the page shows: nothing twice.
+    const eventsUrl = /data-events-url="([^"]+)"/.exec(page.text)![1]!.replace(/&#38;/g, "&");
+    expect(eventsUrl).toBe(`/builds/${build.id}/events?after=${lastSeq}`);
+    const stream = readEvents(`${h.kickoff.url}${eventsUrl}`);
     let step = 0;
     for await (const e of stream) {
       seen.push(e.event);
