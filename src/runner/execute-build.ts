@@ -164,6 +164,8 @@ async function checkoutAndRun(
   log: Logger,
 ): Promise<BuildOutcome> {
   const none = { summary: null, annotations: null };
+  // Each attempt names its worker in the log, so the build page shows who ran what.
+  await buildLog.note(`Attempt ${build.attempt} on worker ${deps.workerId}`);
   await buildLog.note(`Checking out ${build.repository}@${build.sha.slice(0, 12)}`);
   let token: string;
   try {

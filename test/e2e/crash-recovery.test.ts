@@ -68,6 +68,11 @@ describe("the server killed with SIGKILL mid-build", () => {
     expect(statuses.indexOf("completed")).toBe(statuses.length - 1);
     expect(statuses.slice(0, statuses.length - 1).every((s) => s !== "completed")).toBe(true);
     expect(run.output.summary).toContain("**Attempt:** 2");
+    // The log names the worker of each attempt: the killed process's, then the new one's.
+    const log = await (await fetch(`${second.url}/builds/${run.external_id}/log`)).text();
+    expect(log.match(/Attempt \d on worker \S+/g)).toHaveLength(2);
+    expect(log).toMatch(/Attempt 1 on worker \S+#\d+#/);
+    expect(log).toMatch(/Attempt 2 on worker \S+#\d+#/);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   });
