@@ -139,8 +139,8 @@ describe("the build page in a real browser (Debian's Chromium)", () => {
     const page = await browser.context.newPage();
     await page.goto(`${h.kickoff.url}/builds/${run.external_id}`);
     await page.locator("#log").getByText("120000").waitFor(WAIT);
-    // The first line is Kickoff's own ("[kickoff] Checking out …").
-    const startShown = () => page.locator("#log").evaluate((el) => (el.textContent ?? "").startsWith("[kickoff] Checking out"));
+    // The first line is Kickoff's own ("[kickoff] Attempt 1 on worker …").
+    const startShown = () => page.locator("#log").evaluate((el) => (el.textContent ?? "").startsWith("[kickoff] Attempt 1 on worker"));
     expect(await startShown()).toBe(false);
     for (let i = 0; i < 10 && (await page.locator("#load-earlier").isVisible()); i++) {
       const before = await page.locator("#log").evaluate((el) => el.textContent?.length ?? 0);
