@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { BuildStatus, Conclusion, Database } from "./schema.js";
+import type { Build, Database } from "./schema.js";
 
 /** What the list can filter on: a live status, or how a finished build concluded. */
 export const BUILD_STATES = ["queued", "waiting", "running", "success", "failure", "cancelled", "timed_out", "skipped", "action_required", "neutral"] as const;
@@ -39,25 +39,8 @@ const LIST_COLUMNS = [
   "finished_at",
 ] as const;
 
-export interface BuildListRow {
-  id: number;
-  repository: string;
-  private: number;
-  html_url: string;
-  pipeline: string;
-  sha: string;
-  ref: string | null;
-  branch: string | null;
-  event: string;
-  pr_number: number | null;
-  sender: string | null;
-  status: BuildStatus;
-  conclusion: Conclusion | null;
-  title: string | null;
-  queued_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-}
+/** The columns the list shows, as the schema types them. */
+export type BuildListRow = Pick<Build, (typeof LIST_COLUMNS)[number]>;
 
 export interface BuildListPage {
   builds: BuildListRow[];

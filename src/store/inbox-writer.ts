@@ -21,7 +21,8 @@ const MAX_BATCH = 200;
  * RETURNING id`: one statement and one commit for all of them. Every caller is answered
  * only after the commit that holds its row, so no 2xx ever precedes durability. While one
  * batch is being written the next one gathers, so batches grow with the load and an idle
- * server adds no delay beyond one turn of the event loop.
+ * server adds no delay beyond one turn of the event loop. The duplicate check is the insert
+ * itself: a read-then-write would let two copies of one delivery race past each other.
  */
 export class InboxWriter implements DeliveryInbox {
   private gathering: Waiting[] = [];

@@ -1,21 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../shared/clock.js";
-import type { Database, Delivery, NewDelivery } from "./schema.js";
+import type { Database, Delivery } from "./schema.js";
 
 export type PutResult = "inserted" | "duplicate";
-
-/**
- * The duplicate check is the insert itself (ON CONFLICT DO NOTHING): a read-then-write
- * would let two copies of one delivery race past each other.
- */
-export async function putDelivery(db: Kysely<Database>, delivery: NewDelivery): Promise<PutResult> {
-  const result = await db
-    .insertInto("deliveries")
-    .values(delivery)
-    .onConflict((oc) => oc.column("id").doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0 ? "inserted" : "duplicate";
-}
 
 /**
  * Claims the oldest delivery that is due. A claim is a lease: a process that dies while

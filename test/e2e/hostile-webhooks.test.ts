@@ -12,7 +12,7 @@ import { CONFIG_PATH } from "../../src/config/kickoff-config.js";
 import type { StandInRepo } from "../support/github-stand-in.js";
 import { type Harness, startHarness, WEBHOOK_SECRET } from "../support/kickoff-harness.js";
 import { kickoffYml, ZERO } from "../support/e2e.js";
-import { pushPayload, signBody } from "../support/webhooks.js";
+import { pushPayload, signBody, streamOversizedWebhook } from "../support/webhooks.js";
 
 const TOTAL = 10_000;
 const CONCURRENCY = 20;
@@ -197,7 +197,7 @@ describe("10,000 hostile webhook requests", () => {
       ),
     ];
     // A few real oversized bodies, streamed: cut off at 25 MiB.
-    const oversized = Array.from({ length: 2 }, () => streamOversized(url));
+    const oversized = Array.from({ length: 2 }, () => streamOversizedWebhook(url));
 
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
@@ -276,36 +276,6 @@ function declaredOversized(url: URL, r: Hostile): Promise<number | string> {
     });
     socket.on("error", (e: NodeJS.ErrnoException) => resolve(`error ${e.code ?? e.message}`));
     socket.on("close", () => resolve(`closed without an answer: ${response.slice(0, 80)}`));
-  });
-}
-
-function streamOversized(url: URL): Promise<number | string> {
-  return new Promise((resolve) => {
-    const req = http.request(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "push",
-        "x-github-delivery": `big-${randomBytes(8).toString("hex")}`,
-        "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
-        "transfer-encoding": "chunked",
-      },
-    });
-    req.on("response", (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", (e: NodeJS.ErrnoException) => resolve(`error ${e.code ?? e.message}`));
-    const chunk = Buffer.alloc(MIB, 0x20);
-    let sent = 0;
-    const pump = () => {
-      while (sent < 27) {
-        sent++;
-        if (!req.write(chunk)) return void req.once("drain", pump);
-      }
-      req.end();
-    };
-    pump();
   });
 }
 

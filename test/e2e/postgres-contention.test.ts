@@ -2,7 +2,7 @@ import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workerPid } from "../../src/runner/worker-identity.js";
 import { openStore, type Store } from "../../src/store/database.js";
-import { newBuild } from "../support/builds.js";
+import { buildConfig, newBuildOf } from "../support/builds.js";
 import { eventually } from "../support/e2e.js";
 import { type GitHubStandIn, startGitHubStandIn } from "../support/github-stand-in.js";
 import { type Machine, type Machines, machines } from "../support/machines.js";
@@ -53,14 +53,9 @@ describe.skipIf(!testDatabaseUrl)(`${BUILDS} queued builds, ${WORKERS} worker pr
     async () => {
       const repo = await gh.createRepo("acme/contention");
       const sha = await repo.commit({ branch: "main", files: { "README.md": "contention\n" } });
-      const config = JSON.stringify({ run: 'echo "ran $KICKOFF_BUILD_ID"', env: {}, timeoutMs: 60_000, needs: [], environment: null, url: null });
+      const config = buildConfig({ run: 'echo "ran $KICKOFF_BUILD_ID"' });
       const rows = Array.from({ length: BUILDS }, (_, i) =>
-        newBuild({
-          repository: repo.fullName,
-          repository_id: repo.id,
-          installation_id: repo.installationId,
-          clone_url: repo.cloneUrl,
-          html_url: repo.htmlUrl,
+        newBuildOf(repo, {
           pipeline: `b${i}`,
           sha,
           config,

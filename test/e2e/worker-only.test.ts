@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../../src/config/settings.js";
 import { type RunningKickoff, startKickoff } from "../../src/kickoff.js";
 import { insertBuild } from "../../src/store/queue.js";
-import { newBuild } from "../support/builds.js";
+import { buildConfig, newBuildOf } from "../support/builds.js";
 import { eventually } from "../support/e2e.js";
 import { type GitHubStandIn, startGitHubStandIn } from "../support/github-stand-in.js";
 import { standInEnv } from "../support/kickoff-harness.js";
@@ -37,14 +37,9 @@ describe("a worker-only process", () => {
     const sha = await repo.commit({ branch: "main", files: { "README.md": "hi\n" } });
     const build = await insertBuild(
       kickoff.store.db,
-      newBuild({
-        repository: repo.fullName,
-        repository_id: repo.id,
-        installation_id: repo.installationId,
-        clone_url: repo.cloneUrl,
-        html_url: repo.htmlUrl,
+      newBuildOf(repo, {
         sha,
-        config: JSON.stringify({ run: "test -f README.md", env: {}, timeoutMs: 60_000, needs: [], environment: null, url: null }),
+        config: buildConfig({ run: "test -f README.md" }),
         queued_at: Date.now(),
       }),
     );

@@ -4,12 +4,12 @@ import { RetentionPruner } from "../../src/observability/retention.js";
 import { ManualClock } from "../../src/shared/clock.js";
 import type { Store } from "../../src/store/database.js";
 import { insertRejections } from "../../src/store/delivery-audit.js";
-import { putDelivery } from "../../src/store/inbox.js";
 import { appendLogChunk } from "../../src/store/logs.js";
 import { enqueueOutbox } from "../../src/store/outbox.js";
 import { insertBuild } from "../../src/store/queue.js";
 import type { BuildStatus } from "../../src/store/schema.js";
 import { newBuild } from "../support/builds.js";
+import { newDelivery, storeDelivery } from "../support/deliveries.js";
 import { storeKinds } from "../support/stores.js";
 
 const DAY = 86_400_000;
@@ -39,23 +39,7 @@ for (const kind of storeKinds()) {
 
     async function delivery(id: string, daysAgo: number, status: "done" | "pending") {
       const at = clock.now() - daysAgo * DAY;
-      await putDelivery(store.db, {
-        id,
-        event: "push",
-        action: null,
-        installation_id: 1,
-        repository: "acme/shop",
-        sender: "octocat",
-        payload: "{}",
-        received_at: at,
-        status,
-        next_attempt_at: at,
-        locked_by: null,
-        locked_until: null,
-        processed_at: null,
-        outcome: null,
-        error: null,
-      });
+      await storeDelivery(store.db, newDelivery({ id, received_at: at, status }));
     }
 
     it("prunes finished builds, their logs, deliveries, sent GitHub writes and refusals past the retention, in small batches", async () => {

@@ -5,7 +5,7 @@ import { ManualClock } from "../../src/shared/clock.js";
 import type { Store } from "../../src/store/database.js";
 import { claimBuild, getBuild, insertBuild } from "../../src/store/queue.js";
 import { buildLinks } from "../../src/web/links.js";
-import { newBuild } from "../support/builds.js";
+import { buildConfig, newBuild } from "../support/builds.js";
 import { storeKinds } from "../support/stores.js";
 
 describe("reaping builds whose runner vanished", () => {
@@ -46,7 +46,7 @@ describe("reaping builds whose runner vanished", () => {
   });
 
   it("never re-runs a deploy: it fails at once", async () => {
-    const config = JSON.stringify({ run: "./deploy.sh", env: {}, timeoutMs: 60_000, needs: [], environment: "production", url: null });
+    const config = buildConfig({ run: "./deploy.sh", environment: "production" });
     const build = await insertBuild(store.db, newBuild({ config }));
     await claimBuild(store.db, clock, gone, 30_000, false);
     clock.advance(30_001);

@@ -3,7 +3,7 @@ import { ManualClock } from "../../src/shared/clock.js";
 import type { Store } from "../../src/store/database.js";
 import { listBuilds, listRepositories } from "../../src/store/build-list.js";
 import { buildsOfDeliveries, insertRejections, listDeliveries, listRejections } from "../../src/store/delivery-audit.js";
-import { putDelivery } from "../../src/store/inbox.js";
+import { newDelivery, storeDelivery } from "../support/deliveries.js";
 import { chunkStart, hasLogBefore } from "../../src/store/log-ranges.js";
 import { readLogBefore } from "../../src/store/logs.js";
 import { appendLogChunk } from "../../src/store/logs.js";
@@ -58,23 +58,10 @@ for (const kind of storeKinds()) {
 
     it("pages the audit log and finds the builds each delivery started", async () => {
       for (let i = 0; i < 5; i++) {
-        await putDelivery(store.db, {
-          id: `d${i}`,
-          event: "push",
-          action: null,
-          installation_id: 1,
-          repository: "a/b",
-          sender: "me",
-          payload: "{}",
-          received_at: i < 3 ? 100 : 200,
-          status: "done",
-          next_attempt_at: 0,
-          locked_by: null,
-          locked_until: null,
-          processed_at: null,
-          outcome: "ok",
-          error: null,
-        });
+        await storeDelivery(
+          store.db,
+          newDelivery({ id: `d${i}`, repository: "a/b", sender: "me", received_at: i < 3 ? 100 : 200, next_attempt_at: 0, status: "done", outcome: "ok" }),
+        );
       }
       const first = await listDeliveries(store.db, { before: null, id: null, limit: 3 });
       expect(first.map((d) => d.id)).toEqual(["d4", "d3", "d2"]);

@@ -3,7 +3,7 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/shared/clock.js";
 import { openStore, type Store } from "../../src/store/database.js";
-import { putDelivery } from "../../src/store/inbox.js";
+import { newDelivery, storeDelivery } from "../support/deliveries.js";
 import { listenForWork, type WorkListener } from "../../src/store/notifier.js";
 import { enqueueOutbox } from "../../src/store/outbox.js";
 import { insertBuild } from "../../src/store/queue.js";
@@ -50,27 +50,7 @@ describe.skipIf(!testDatabaseUrl)("LISTEN/NOTIFY wake-ups on PostgreSQL", () => 
   it("wakes when another connection commits a delivery, a build or an outbox row", async () => {
     // The listener wakes once on connecting, for anything committed before it listened.
     await eventually(async () => wakes >= 1, "no wake after connecting");
-    await wokenBy(
-      () =>
-        putDelivery(store.db, {
-          id: "d1",
-          event: "push",
-          action: null,
-          installation_id: 1,
-          repository: "acme/shop",
-          sender: null,
-          payload: "{}",
-          received_at: 0,
-          status: "pending",
-          next_attempt_at: 0,
-          locked_by: null,
-          locked_until: null,
-          processed_at: null,
-          outcome: null,
-          error: null,
-        }),
-      "a delivery",
-    );
+    await wokenBy(() => storeDelivery(store.db, newDelivery({ id: "d1", sender: null })), "a delivery");
     await wokenBy(() => insertBuild(store.db, newBuild()), "a build");
     await wokenBy(
       () => enqueueOutbox(store.db, systemClock, { key: "k", kind: "check_run", installationId: 1, repository: "acme/shop", buildId: null, payload: {} }),

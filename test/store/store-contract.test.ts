@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/shared/clock.js";
 import type { Store } from "../../src/store/database.js";
-import { claimDelivery, failDelivery, finishDelivery, getDelivery, putDelivery } from "../../src/store/inbox.js";
+import { claimDelivery, failDelivery, finishDelivery, getDelivery } from "../../src/store/inbox.js";
 import { InboxWriter } from "../../src/store/inbox-writer.js";
 import { appendLogChunk, logSize, nextLogSeq, readLogChunks, readLogTail } from "../../src/store/logs.js";
 import { sharedSecret } from "../../src/store/meta.js";
@@ -9,26 +9,11 @@ import { claimOutbox, completeOutbox, enqueueOutbox, outboxBacklog, retryOutbox 
 import { abandonedBuilds, claimBuild, finishBuild, getBuild, heartbeat, insertBuild, requeueLost } from "../../src/store/queue.js";
 import type { NewDelivery } from "../../src/store/schema.js";
 import { newBuild } from "../support/builds.js";
+import { newDelivery, storeDelivery } from "../support/deliveries.js";
 import { storeKinds } from "../support/stores.js";
 
 function delivery(id: string, at: number): NewDelivery {
-  return {
-    id,
-    event: "push",
-    action: null,
-    installation_id: 1,
-    repository: "acme/shop",
-    sender: "octocat",
-    payload: "{}",
-    received_at: at,
-    status: "pending",
-    next_attempt_at: at,
-    locked_by: null,
-    locked_until: null,
-    processed_at: null,
-    outcome: null,
-    error: null,
-  };
+  return newDelivery({ id, received_at: at });
 }
 
 for (const kind of storeKinds()) {
@@ -49,15 +34,15 @@ for (const kind of storeKinds()) {
 
     describe("inbox", () => {
       it("stores a delivery once; a second copy is reported as a duplicate", async () => {
-        expect(await putDelivery(store.db, delivery("d1", clock.now()))).toBe("inserted");
-        expect(await putDelivery(store.db, delivery("d1", clock.now()))).toBe("duplicate");
+        expect(await storeDelivery(store.db, delivery("d1", clock.now()))).toBe("inserted");
+        expect(await storeDelivery(store.db, delivery("d1", clock.now()))).toBe("duplicate");
         const rows = await store.db.selectFrom("deliveries").selectAll().execute();
         expect(rows).toHaveLength(1);
       });
 
       it("hands out deliveries oldest first, each to one claimer", async () => {
-        await putDelivery(store.db, delivery("late", clock.now() + 5));
-        await putDelivery(store.db, delivery("early", clock.now()));
+        await storeDelivery(store.db, delivery("late", clock.now() + 5));
+        await storeDelivery(store.db, delivery("early", clock.now()));
         clock.advance(10);
         const first = await claimDelivery(store.db, clock, "w1", 60_000, pg);
         const second = await claimDelivery(store.db, clock, "w2", 60_000, pg);
@@ -66,7 +51,7 @@ for (const kind of storeKinds()) {
       });
 
       it("re-offers a delivery whose claimer died once its lease lapses", async () => {
-        await putDelivery(store.db, delivery("d1", clock.now()));
+        await storeDelivery(store.db, delivery("d1", clock.now()));
         await claimDelivery(store.db, clock, "dead", 1000, pg);
         expect(await claimDelivery(store.db, clock, "w2", 1000, pg)).toBeUndefined();
         clock.advance(1001);
@@ -78,7 +63,7 @@ for (const kind of storeKinds()) {
       });
 
       it("keeps a failure as a value: retried after the delay, or given up", async () => {
-        await putDelivery(store.db, delivery("d1", clock.now()));
+        await storeDelivery(store.db, delivery("d1", clock.now()));
         await claimDelivery(store.db, clock, "w", 1000, pg);
         await failDelivery(store.db, clock, "d1", "w", "500 GitHub down", 5000);
         expect(await claimDelivery(store.db, clock, "w", 1000, pg)).toBeUndefined();
@@ -93,7 +78,7 @@ for (const kind of storeKinds()) {
     describe("inbox writer (group commit)", () => {
       it("stores deliveries arriving together in one batch, each answered with its own result", async () => {
         const writer = new InboxWriter(store.db);
-        await putDelivery(store.db, delivery("old", clock.now()));
+        await storeDelivery(store.db, delivery("old", clock.now()));
         const ids = ["a", "b", "a", "old", "c", ...Array.from({ length: 300 }, (_, i) => `bulk-${i}`)];
         const results = await Promise.all(ids.map((id) => writer.put(delivery(id, clock.now()))));
         expect(results.slice(0, 5)).toEqual(["inserted", "inserted", "duplicate", "duplicate", "inserted"]);

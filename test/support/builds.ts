@@ -1,4 +1,6 @@
+import type { BuildConfig } from "../../src/planner/build-config.js";
 import type { NewBuild } from "../../src/store/schema.js";
+import type { StandInRepo } from "./github-stand-in.js";
 
 let counter = 0;
 
@@ -21,9 +23,26 @@ export function newBuild(overrides: Partial<NewBuild> = {}): NewBuild {
     trigger_delivery: null,
     sender: null,
     dedupe_key: null,
-    config: JSON.stringify({ run: "true", env: {}, timeoutMs: 60_000, needs: [], environment: null, url: null }),
+    config: buildConfig({ run: "true" }),
     status: "queued",
     queued_at: 0,
     ...overrides,
   };
+}
+
+/** A frozen pipeline config as the planner stores it on a build. */
+export function buildConfig(overrides: Partial<BuildConfig> & { run: string }): string {
+  return JSON.stringify({ env: {}, timeoutMs: 60_000, needs: [], environment: null, url: null, ...overrides } satisfies BuildConfig);
+}
+
+/** A queued build of a stand-in repository, as if planned for it. */
+export function newBuildOf(repo: StandInRepo, overrides: Partial<NewBuild> = {}): NewBuild {
+  return newBuild({
+    repository: repo.fullName,
+    repository_id: repo.id,
+    installation_id: repo.installationId,
+    clone_url: repo.cloneUrl,
+    html_url: repo.htmlUrl,
+    ...overrides,
+  });
 }

@@ -541,3 +541,38 @@ export function sendWebhook(targetUrl: string, o: SendWebhookOptions): Promise<S
     req.end(bytes);
   });
 }
+
+/**
+ * Streams a 27 MiB body with chunked encoding (no content-length, so the 25 MiB limit
+ * must be enforced while reading). Resolves with the status, or `error CODE` when the
+ * server cut the connection first.
+ */
+export function streamOversizedWebhook(url: string | URL): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = request(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "push",
+        "x-github-delivery": `big-${randomUUID()}`,
+        "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+        "transfer-encoding": "chunked",
+      },
+    });
+    req.on("response", (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", (e: NodeJS.ErrnoException) => resolve(`error ${e.code ?? e.message}`));
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let sent = 0;
+    const pump = () => {
+      while (sent < 27) {
+        sent++;
+        if (!req.write(chunk)) return void req.once("drain", pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
