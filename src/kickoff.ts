@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import type { Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { kickoffApp } from "./app/kickoff-app.js";
@@ -13,12 +14,13 @@ import { redeliverOnStart } from "./redeliver/redeliver-on-start.js";
 import { executeBuild } from "./runner/execute-build.js";
 import { reapAbandoned } from "./runner/reaper.js";
 import { WorkerPool } from "./runner/worker-pool.js";
+import { sweepWorkspaces } from "./runner/workspace-sweep.js";
 import { claimerDead, workerIdentity } from "./runner/worker-identity.js";
 import { InboxWriter } from "./store/inbox-writer.js";
 import { releaseDeadClaims } from "./store/release-leases.js";
 import { CancelBus } from "./shared/cancel-bus.js";
 import { type Clock, systemClock } from "./shared/clock.js";
-import { PollingLoop } from "./shared/loop.js";
+import { LoopGroup, PollingLoop } from "./shared/loop.js";
 import { openStore, type Store } from "./store/database.js";
 import { sharedSecret } from "./store/meta.js";
 import { listenForWork } from "./store/notifier.js";
@@ -98,7 +100,11 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
   const environments = loadEnvironments(settings.environmentsFile, process.env);
   // Read before anything starts, like the environments: a bad certificate is one line.
   const tls = o.server && settings.tls ? readTlsFiles(settings.tls.certFile, settings.tls.keyFile) : null;
-  const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+  const store = await openStore({
+    databaseUrl: settings.databaseUrl,
+    dataDir: settings.dataDir,
+    onThreadError: (thread, error) => log.error({ err: error, thread }, `the SQLite ${thread} thread failed; carrying on without it`),
+  });
   const signingKey = await sharedSecret(store.db, "build-link-key");
   const links = buildLinks(settings.publicUrl, signingKey);
   const self = workerIdentity(settings.dataDir);
@@ -118,7 +124,17 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
   });
   const github = probotGitHubApp(probot);
   const loops: PollingLoop[] = [];
-  const wakeAll = () => loops.forEach((l) => l.wake());
+  // Wake-ups go only to the loops that have new rows to look at: every loop woken is a
+  // query, and a build makes several wake-ups (planned, started, each report, finished).
+  let inboxLoop: PollingLoop | null = null;
+  let outboxLoops: LoopGroup | null = null;
+  let workerLoop: PollingLoop | null = null;
+  const wakeInbox = () => inboxLoop?.wake();
+  /** New builds or reports: builds queued or released, check runs and comments to send. */
+  const wakeWork = () => {
+    outboxLoops?.wakeOne();
+    workerLoop?.wake();
+  };
   const closers: Array<() => Promise<void>> = [];
   const cancellations = new CancelBus();
   // Server side only: metrics, the planner's deps for the dashboard's buttons, retention.
@@ -133,25 +149,31 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
       log,
       defaultTimeoutMs: settings.defaultTimeoutMs,
       environments,
-      wake: wakeAll,
+      wake: wakeWork,
       notifyCancel: (id) => cancellations.notify(id),
     };
     await probot.load(kickoffApp(deps));
     control = deps;
     const inbox = new InboxProcessor({ store, clock, probot, log, workerId: self.id });
-    loops.push(new PollingLoop("inbox", () => inbox.step(), IDLE_POLL_MS, log));
-    for (let i = 0; i < OUTBOX_SENDERS; i++) {
+    inboxLoop = new PollingLoop("inbox", () => inbox.step(), IDLE_POLL_MS, log);
+    loops.push(inboxLoop);
+    const senders = Array.from({ length: OUTBOX_SENDERS }, (_, i) => {
       const sender = new OutboxSender({ store, clock, github, log, senderId: `${self.id}/outbox-${i}`, onGitHubError: (status) => metrics?.onGitHubError(status) });
-      loops.push(new PollingLoop("outbox", () => sender.step(), IDLE_POLL_MS, log));
-    }
+      return new PollingLoop("outbox", () => sender.step(), IDLE_POLL_MS, log);
+    });
+    outboxLoops = new LoopGroup(senders);
+    loops.push(...senders);
+    // Retention keeps its own time; no event wakes it.
     const pruner = new RetentionPruner({ store, clock, log, retentionMs: settings.retentionMs });
     loops.push(new PollingLoop("retention", async () => (await pruner.step()) > 0, RETENTION_IDLE_MS, log));
   }
 
   if (o.worker) {
-    const reaperDeps = { store, clock, links, log, self, wake: wakeAll };
+    const reaperDeps = { store, clock, links, log, self, wake: wakeWork };
     const recovered = await reapAbandoned(reaperDeps, "own-machine");
     if (recovered > 0) log.warn({ recovered }, "recovered builds abandoned by an earlier process on this machine");
+    const swept = await sweepWorkspaces(store.db, path.join(settings.dataDir, "builds"));
+    if (swept > 0) log.info({ swept }, "removed the workspaces of finished builds a stopped process left behind");
     const pool: WorkerPool = new WorkerPool({
       store,
       clock,
@@ -159,7 +181,7 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
       self,
       concurrency: settings.concurrency,
       leaseMs: settings.leaseMs,
-      onSlotFree: wakeAll,
+      onSlotFree: () => workerLoop?.wake(),
       execute: (build, shutdown) =>
         executeBuild(
           {
@@ -174,13 +196,14 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
             heartbeatMs: Math.min(5000, Math.floor(settings.leaseMs / 3)),
             cancellations,
             environments,
-            wake: wakeAll,
+            wake: wakeWork,
           },
           build,
           shutdown,
         ),
     });
-    loops.push(new PollingLoop("worker", () => pool.step(), IDLE_POLL_MS, log));
+    workerLoop = new PollingLoop("worker", () => pool.step(), IDLE_POLL_MS, log);
+    loops.push(workerLoop);
     const reaper = setInterval(
       () => {
         reapAbandoned(reaperDeps, "expired").catch((error: unknown) => log.error({ err: error }, "reaping abandoned builds failed"));
@@ -214,7 +237,7 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
     };
     const access = accessControl({ settings, log, onResult, ...o.http });
     closers.push(async () => access.stop());
-    const intake = access.guardWebhook(webhookIntake({ inbox: new InboxWriter(store.db), clock, secret: settings.webhookSecret ?? "", log, onStored: wakeAll, onResult }));
+    const intake = access.guardWebhook(webhookIntake({ inbox: new InboxWriter(store.db), clock, secret: settings.webhookSecret ?? "", log, onStored: wakeInbox, onResult }));
     const server = createHttpServer([{ method: "POST", path: settings.webhookPath, handler: intake }, ...webRoutes(web, metrics)], log, { tls, gate: access.gate, ...o.http });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -239,7 +262,14 @@ export async function startKickoff(o: KickoffOptions): Promise<RunningKickoff> {
   }
   if (store.dialect === "postgres" && settings.databaseUrl) {
     // Other processes' new rows wake this one's loops (LISTEN/NOTIFY); SQLite has no others.
-    const listener = listenForWork({ url: settings.databaseUrl, wake: wakeAll, log });
+    const listener = listenForWork({
+      url: settings.databaseUrl,
+      wake: () => {
+        wakeInbox();
+        wakeWork();
+      },
+      log,
+    });
     await listener.ready;
     closers.push(() => listener.close());
   }

@@ -1,26 +1,30 @@
 import type { Store } from "../store/database.js";
-import { appendLogChunk, nextLogSeq } from "../store/logs.js";
+import { nextLogSeq } from "../store/logs.js";
 import type { Clock } from "../shared/clock.js";
 import { AnnotationCollector } from "./annotations.js";
 import { LineSplitter } from "./line-splitter.js";
 import { LogTail } from "./log-tail.js";
 import { SecretMasker } from "./secret-masker.js";
 
+/** A chunk is stored once this much output waited (or FLUSH_MS passed); the build page pages through the log by chunks. */
 const FLUSH_BYTES = 256 * 1024;
 const FLUSH_MS = 200;
+/** Chunks on their way to the database before the run's output is held back. */
+const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** The check run shows at most 64 KB of text; keep a little more to cut on a line. */
 const TAIL_BYTES = 96 * 1024;
 
 /**
  * A build's output on its way to the database: batched into chunks (so the build page on
  * any machine can follow it), split into lines for annotations, and kept as a short tail
- * for the check run. Memory stays at a few chunks whatever the run prints: `write` returns
- * a promise while a flush is due, and the process pump waits for it.
+ * for the check run. Chunks are stored while the run goes on printing (on SQLite by a
+ * thread of their own); memory stays at a few chunks whatever the run prints, because
+ * `write` returns a promise once MAX_IN_FLIGHT_BYTES wait to be stored, and the process
+ * pump waits for it.
  */
 export interface BuildLogOptions {
   /** The worker holding the build; chunks are stored only while it does. */
   workerId: string;
-  onChunk?: () => void;
   masker?: SecretMasker;
 }
 
@@ -32,8 +36,13 @@ export class BuildLog {
   private pendingBytes = 0;
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** The last chunk's write: chunks land in order, each after the one before. */
   private flushing: Promise<void> = Promise.resolve();
+  private inFlightBytes = 0;
+  /** Each stored chunk's write, oldest first. */
+  private readonly inFlight: Array<Promise<void>> = [];
   private lost = false;
+  private failure: unknown = null;
 
   private constructor(
     private readonly store: Store,
@@ -63,14 +72,22 @@ export class BuildLog {
     await this.append(Buffer.from(`\u001b[36m[kickoff]\u001b[0m ${text}\n`), false);
   }
 
+  /** Stores what waits now rather than after FLUSH_MS (its write still goes on in the background). */
+  flushNow(): void {
+    void this.flush();
+  }
+
+  /** Rejects once storing the log failed (the run then fails saying so). */
   write(chunk: Buffer): Promise<void> | void {
+    if (this.failure !== null) return Promise.reject(this.failure);
     return this.append(this.masker.push(chunk), true);
   }
 
   async close(): Promise<void> {
     await this.releaseHeld();
     for (const line of this.lines.end()) this.annotations.push(line);
-    await this.flush();
+    this.flush();
+    await this.settled();
   }
 
   private async releaseHeld(): Promise<void> {
@@ -87,24 +104,46 @@ export class BuildLog {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     if (this.pendingBytes >= FLUSH_BYTES) return this.flush();
-    this.timer ??= setTimeout(() => void this.flush().catch(() => {}), FLUSH_MS);
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
-  private flush(): Promise<void> {
+  private flush(): Promise<void> | void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.pendingBytes === 0) return this.flushing;
-    const data = Buffer.concat(this.pending, this.pendingBytes);
+    if (this.pendingBytes === 0) return;
+    const data = this.pending;
+    const size = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
     const seq = this.seq++;
-    // Chained so chunks land in order even when flushes overlap.
+    this.inFlightBytes += size;
+    // Written in turn, never two at once, so seq order is storage order even if one fails.
     this.flushing = this.flushing.then(async () => {
-      if (this.lost) return;
-      // Once another worker holds the build, this one's output goes nowhere.
-      if (await appendLogChunk(this.store.db, this.clock, this.buildId, seq, data, this.o.workerId)) this.o.onChunk?.();
-      else this.lost = true;
+      try {
+        if (this.lost || this.failure !== null) return;
+        // Once another worker holds the build, this one's output goes nowhere.
+        const stored = await this.store.appendLog({ buildId: this.buildId, seq, data, createdAt: this.clock.now(), workerId: this.o.workerId });
+        if (!stored) this.lost = true;
+      } catch (error) {
+        this.failure = error;
+      } finally {
+        this.inFlightBytes -= size;
+        this.inFlight.shift();
+      }
     });
-    return this.flushing;
+    this.inFlight.push(this.flushing);
+    if (this.inFlightBytes > MAX_IN_FLIGHT_BYTES) return this.belowLimit();
+  }
+
+  /** Waits for the oldest chunks until no more than MAX_IN_FLIGHT_BYTES are on their way. */
+  private async belowLimit(): Promise<void> {
+    while (this.inFlightBytes > MAX_IN_FLIGHT_BYTES && this.inFlight.length > 0) await this.inFlight[0];
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** Resolves once everything written so far is stored; rejects with the first failure. */
+  private async settled(): Promise<void> {
+    await this.flushing;
+    if (this.failure !== null) throw this.failure;
   }
 }

@@ -8,8 +8,13 @@ export function tokenEnvironment(cloneUrl: string, token: string | null): Record
   return {
     GIT_CONFIG_COUNT: "1",
     GIT_CONFIG_KEY_0: `http.${urlScope(cloneUrl)}extraHeader`,
-    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basicCredentials(token)}`,
+    GIT_CONFIG_VALUE_0: `Authorization: ${authorizationHeader(token)}`,
   };
+}
+
+/** The Authorization header value git sends for an installation token. */
+export function authorizationHeader(token: string): string {
+  return `Basic ${basicCredentials(token)}`;
 }
 
 // `http.<url>.extraHeader` applies only to requests to that scheme, host and port, so a

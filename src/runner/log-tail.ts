@@ -21,8 +21,11 @@ export class LogTail {
     this.total += chunk.byteLength;
     if (this.maxBytes <= 0 || chunk.byteLength === 0) return;
     const start = Math.max(0, chunk.byteLength - this.maxBytes);
-    // Copy: a view would pin the caller's (possibly huge, possibly reused) buffer.
-    const own = Buffer.from(chunk.subarray(start));
+    const part = chunk.subarray(start);
+    // A view of a chunk that owns its memory costs nothing (a run's output passes here
+    // at hundreds of megabytes a second); a slice of a larger buffer is copied, or the
+    // tail would pin all of it.
+    const own = part.buffer.byteLength <= 2 * part.byteLength + 4096 ? Buffer.from(part.buffer, part.byteOffset, part.byteLength) : Buffer.from(part);
     this.chunks.push(own);
     this.keptBytes += own.length;
     while (this.chunks.length > 1 && this.keptBytes - (this.chunks[0]?.length ?? 0) >= this.maxBytes) {

@@ -2,7 +2,12 @@
 // fetching into the same bare repository at once would race on its refs and lock files.
 const tails = new Map<string, Promise<void>>();
 
-export async function withMirrorLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs `work` once the previous holder of `key` is done. `work` may `hold` the lock past
+ * its own return for a promise it started (a ref update the caller need not wait for):
+ * the result goes back at once, the next holder waits until that settles too.
+ */
+export async function withMirrorLock<T>(key: string, work: (hold: (pending: Promise<unknown>) => void) => Promise<T>): Promise<T> {
   const previous = tails.get(key) ?? Promise.resolve();
   let release: () => void = () => {};
   const mine = new Promise<void>((resolve) => {
@@ -11,11 +16,15 @@ export async function withMirrorLock<T>(key: string, work: () => Promise<T>): Pr
   const tail = previous.then(() => mine);
   tails.set(key, tail);
   await previous;
+  const held: Array<Promise<unknown>> = [];
   try {
-    return await work();
+    // Failures of held work are the caller's to report; here they only end the hold.
+    return await work((pending) => held.push(pending.catch(() => undefined)));
   } finally {
-    release();
-    // Forget the key once nobody queued behind us, so the map does not grow forever.
-    if (tails.get(key) === tail) tails.delete(key);
+    void Promise.all(held).then(() => {
+      release();
+      // Forget the key once nobody queued behind us, so the map does not grow forever.
+      if (tails.get(key) === tail) tails.delete(key);
+    });
   }
 }

@@ -1,6 +1,6 @@
-import { existsSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { execa } from "execa";
+import { BASH } from "./bash.js";
 import { killProcessGroup } from "./process-group.js";
 import type { KillSignal } from "./process-group.js";
 import { OutputPump } from "./output-pump.js";
@@ -49,8 +49,6 @@ const DRAIN_IDLE_MS = 300;
 const DRAIN_MAX_MS = 10_000;
 // setTimeout fires at once for delays beyond a signed 32-bit integer.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-const BASH = ["/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash"].find((p) => existsSync(p)) ?? "bash";
 
 // One pipe for both streams is the only way to keep their true order: with two pipes
 // the reader cannot tell which of two close writes came first. So a first bash points

@@ -1,13 +1,14 @@
-import { mkdir, readdir } from "node:fs/promises";
+import { access, mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { cleanCloneUrl, isSafeRef, repositoryParts, validSha } from "./checkout-input.js";
 import { redact } from "./git-auth.js";
 import { runGit } from "./git-command.js";
 import type { GitResult } from "./git-command.js";
-import { ensureMirror, fetchIntoMirror } from "./mirror.js";
+import { ensureMirror, fetchIntoMirror, forgetMirror, prepareOrigin } from "./mirror.js";
 import type { MirrorStep } from "./mirror.js";
 import { withMirrorLock } from "./mirror-lock.js";
 import { removeTree } from "./remove-tree.js";
+import { copySkeleton } from "./work-tree-skeleton.js";
 
 export interface CheckoutSpec {
   dataDir: string;
@@ -19,6 +20,13 @@ export interface CheckoutSpec {
   ref: string | null;
   token: string | null;
   signal?: AbortSignal;
+  /** Told why the fast fetch gave way to `git fetch` (worth a log line, not a failure). */
+  onFallback?(why: string): void;
+  /**
+   * Settles once the work directory's parent exists and is the caller's to fill (true), or
+   * can never be (false): the fetch starts at once, the work tree only after this.
+   */
+  ready?: Promise<boolean>;
 }
 
 /** `error` is one line, free of the token. */
@@ -31,10 +39,13 @@ const LOCAL_TIMEOUT_MS = 5 * 60_000;
  * bare mirror per repository under `dataDir/mirrors`, which only ever fetches what it
  * lacks.
  *
- * The work tree is a `git clone --shared` of the mirror rather than a `git worktree`: it
- * reads the mirror's objects but has its own config, refs and hooks, so nothing a build
- * does to its `.git` (say `git config core.hooksPath …` in a fork's pull request) can
- * reach the mirror and, through it, later builds.
+ * The work tree is a repository of its own that borrows the mirror's objects (git's
+ * alternates, as `git clone --shared` sets up) rather than a `git worktree`: it has its
+ * own config, refs and hooks, so nothing a build does to its `.git` (say `git config
+ * core.hooksPath …` in a fork's pull request) can reach the mirror and, through it, later
+ * builds. Its `.git` is a copy of one `git init` made for the mirror (work-tree-skeleton.ts)
+ * rather than a `git clone`, which would start a transport and an upload-pack process only
+ * to copy refs the build never uses.
  */
 export async function checkout(spec: CheckoutSpec, workDir: string): Promise<CheckoutResult> {
   const startedAt = performance.now();
@@ -45,40 +56,78 @@ export async function checkout(spec: CheckoutSpec, workDir: string): Promise<Che
   if (parts === null) return fail("invalid repository name (expected owner/name)");
   const cloneUrl = cleanCloneUrl(spec.cloneUrl);
   if (cloneUrl === null) return fail("invalid clone URL");
-  const target = path.resolve(workDir);
-  if (!(await isAbsentOrEmpty(target))) return fail("work directory is not empty");
-
   const dataDir = path.resolve(spec.dataDir);
   // An empty HOME: git must not read the server user's ~/.gitconfig or credentials.
   const home = path.join(dataDir, "git-home");
-  await mkdir(home, { recursive: true });
-  // GitHub names are case-insensitive; one mirror per repository, however spelled.
-  const mirror = path.join(dataDir, "mirrors", parts[0].toLowerCase(), `${parts[1].toLowerCase()}.git`);
-  const describe = (step: MirrorStep): string => describeMirrorFailure(step, sha, spec.ref, spec.token);
-
-  const prepared = await withMirrorLock(mirror, async (): Promise<MirrorStep> => {
-    if (spec.signal?.aborted) return { ok: false, step: "fetch", failure: cancelledFailure };
-    const created = await ensureMirror(mirror, home, spec.signal);
-    if (!created.ok) return created;
-    return fetchIntoMirror({ mirror, home, cloneUrl, sha, ref: spec.ref, token: spec.token, signal: spec.signal });
-  });
-  if (!prepared.ok) return fail(describe(prepared));
-
-  const git = (args: string[]) => runGit(args, { home, timeoutMs: LOCAL_TIMEOUT_MS, signal: spec.signal });
-  const steps: Array<[string, string[]]> = [
-    ["clone", ["clone", "--shared", "--no-checkout", "--quiet", mirror, target]],
-    // The build sees where its code came from, never the mirror's path or a token.
-    ["remote set-url", ["-C", target, "remote", "set-url", "origin", cloneUrl]],
-    ["checkout", ["-C", target, "-c", "advice.detachedHead=false", "checkout", "--detach", "--quiet", sha, "--"]],
-  ];
-  for (const [name, args] of steps) {
-    const result = await git(args);
-    if (!result.ok) {
-      await removeTree(target).catch(() => undefined);
-      return fail(gitFailure(name, result, spec.token));
-    }
+  await ensureDirectory(home);
+  const where: Where = {
+    target: path.resolve(workDir),
+    home,
+    // GitHub names are case-insensitive; one mirror per repository, however spelled.
+    mirror: path.join(dataDir, "mirrors", parts[0].toLowerCase(), `${parts[1].toLowerCase()}.git`),
+    cloneUrl,
+    sha,
+  };
+  let error = await checkoutOnce(spec, where);
+  if (error !== null) {
+    // Whatever this process believed of the mirror is suspect now, and a mirror removed
+    // behind its back (a disk cleaned up, say) is made afresh at once.
+    forgetMirror(where.mirror);
+    if (!spec.signal?.aborted && !(await exists(path.join(where.mirror, "HEAD")))) error = await checkoutOnce(spec, where);
   }
-  return { ok: true, dir: target, durationMs: Math.round(performance.now() - startedAt) };
+  return error === null ? { ok: true, dir: where.target, durationMs: Math.round(performance.now() - startedAt) } : fail(error);
+}
+
+interface Where {
+  target: string;
+  home: string;
+  mirror: string;
+  cloneUrl: string;
+  sha: string;
+}
+
+/** One try; null when the commit is checked out, else the one-line reason. */
+async function checkoutOnce(spec: CheckoutSpec, { target, home, mirror, cloneUrl, sha }: Where): Promise<string | null> {
+  const git = (args: string[]) => runGit(args, { home, timeoutMs: LOCAL_TIMEOUT_MS, signal: spec.signal });
+  // The work tree is made while the commit is still on its way: the fetch waits on the
+  // network, the work tree's `.git` needs only the mirror's skeleton.
+  let skeletonFor: (gitDir: string | null) => void = () => {};
+  const skeleton = new Promise<string | null>((resolve) => (skeletonFor = resolve));
+  const fetched = withMirrorLock(mirror, async (hold): Promise<MirrorStep> => {
+    try {
+      if (spec.signal?.aborted) return { ok: false, step: "fetch", failure: cancelledFailure };
+      const created = await ensureMirror(mirror, home, spec.signal);
+      if (!created.ok) return created;
+      const origin = await prepareOrigin(mirror, home, cloneUrl, spec.signal);
+      if (!origin.ok) return origin;
+      skeletonFor(origin.skeleton);
+      return await fetchIntoMirror({ mirror, home, cloneUrl, sha, ref: spec.ref, token: spec.token, signal: spec.signal, onFallback: spec.onFallback, hold });
+    } finally {
+      skeletonFor(null);
+    }
+  });
+  const tree = skeleton.then(async (gitDir): Promise<string | null> => {
+    if (gitDir === null) return null;
+    if (!(await (spec.ready ?? Promise.resolve(true)))) return null;
+    if (!(await isAbsentOrEmpty(target))) return "work directory is not empty";
+    try {
+      await copySkeleton(gitDir, target);
+      return null;
+    } catch (error) {
+      return `cannot create the work tree: ${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+    }
+  });
+  const [prepared, treeError] = await Promise.all([fetched, tree]);
+  const failure = !prepared.ok ? describeMirrorFailure(prepared, sha, spec.ref, spec.token) : treeError;
+  if (failure === null && (await (spec.ready ?? Promise.resolve(true)))) {
+    const result = await git(["-C", target, "-c", "advice.detachedHead=false", "checkout", "--detach", "--quiet", sha, "--"]);
+    if (result.ok) return null;
+    await removeTree(target).catch(() => undefined);
+    return gitFailure("checkout", result, spec.token);
+  }
+  // Only what this call made goes: a directory that was there (and not empty) stays.
+  if (treeError !== "work directory is not empty") await removeTree(target).catch(() => undefined);
+  return failure ?? "the workspace could not be prepared";
 }
 
 export async function removeWorkspace(dir: string): Promise<void> {
@@ -115,10 +164,26 @@ function reason(stderr: string): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
+// Made once per process: every file system call before the fetch goes out delays it.
+const madeDirectories = new Set<string>();
+
+async function ensureDirectory(dir: string): Promise<void> {
+  if (madeDirectories.has(dir)) return;
+  await mkdir(dir, { recursive: true });
+  madeDirectories.add(dir);
+}
+
 async function isAbsentOrEmpty(dir: string): Promise<boolean> {
   try {
     return (await readdir(dir)).length === 0;
   } catch (error) {
     return typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT";
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

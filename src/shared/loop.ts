@@ -12,6 +12,9 @@ export class PollingLoop {
   private running: Promise<void> | null = null;
   private stopped = false;
   private woken = false;
+  private sleeping = false;
+  /** Told after every step that did work (see LoopGroup). */
+  onBusy: (() => void) | null = null;
 
   constructor(
     private readonly name: string,
@@ -31,6 +34,11 @@ export class PollingLoop {
     this.wakeUp?.();
   }
 
+  /** Waiting for a wake-up or its next poll, rather than in the middle of a step. */
+  get idle(): boolean {
+    return this.sleeping;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake();
@@ -46,6 +54,7 @@ export class PollingLoop {
       try {
         busy = await this.step();
         failures = 0;
+        if (busy) this.onBusy?.();
       } catch (error) {
         failures += 1;
         // A database hiccup must not end the loop; back off so a persistent fault does
@@ -59,16 +68,36 @@ export class PollingLoop {
   }
 
   private sleep(ms: number): Promise<void> {
+    this.sleeping = true;
     return new Promise((resolve) => {
       const done = () => {
         if (this.timer) clearTimeout(this.timer);
         this.timer = null;
         this.wakeUp = null;
+        this.sleeping = false;
         resolve();
       };
       this.wakeUp = done;
       this.timer = setTimeout(done, ms);
       if (this.stopped) done();
     });
+  }
+}
+
+/**
+ * Loops that take rows from the same table. Waking all of them for one new row would cost
+ * one query each; instead a wake-up rouses one, and each loop that found work rouses the
+ * next, so rows that arrive together still get as many loops as there are rows.
+ */
+export class LoopGroup {
+  constructor(private readonly loops: readonly PollingLoop[]) {
+    for (const loop of loops) loop.onBusy = () => this.wakeOne(loop);
+  }
+
+  wakeOne(except?: PollingLoop): void {
+    const candidates = this.loops.filter((l) => l !== except);
+    // With none idle, every loop is mid-step; waking one makes it look again instead of
+    // sleeping on a "nothing to do" that predates the new row.
+    (candidates.find((l) => l.idle) ?? (except === undefined ? candidates[0] : undefined))?.wake();
   }
 }

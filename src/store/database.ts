@@ -4,6 +4,9 @@ import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { isMigrated, migrateToLatest } from "./migrations.js";
+import { appendLogChunk, type LogChunkWrite } from "./logs.js";
+import { type Checkpointer, startCheckpointer } from "./sqlite-checkpointer.js";
+import { SqliteLogWriter } from "./sqlite-log-writer.js";
 import { cachingDatabase } from "./sqlite-statement-cache.js";
 import type { Database } from "./schema.js";
 
@@ -12,6 +15,11 @@ export type Dialect = "sqlite" | "postgres";
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  /**
+   * Stores a chunk of a build's log (appendLogChunk's contract). On SQLite a thread of its
+   * own does the writing (sqlite-log-writer.ts); the chunk's bytes are handed over.
+   */
+  appendLog(chunk: LogChunkWrite): Promise<boolean>;
   /** Where SQLite keeps its file, or the PostgreSQL URL with the password removed. */
   readonly location: string;
   ready(): Promise<boolean>;
@@ -23,6 +31,8 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** PostgreSQL pool size for this process. */
   poolSize?: number;
+  /** Told when one of SQLite's helper threads fails (the store carries on without it). */
+  onThreadError?: (thread: string, error: unknown) => void;
 }
 
 export function describeDatabaseUrl(url: string): string {
@@ -37,7 +47,9 @@ export function describeDatabaseUrl(url: string): string {
 
 /** Opens the database and brings its schema up to date. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  const store = options.databaseUrl?.startsWith("postgres") ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openSqlite(options.dataDir, options.databaseUrl);
+  const store = options.databaseUrl?.startsWith("postgres")
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    : openSqlite(options.dataDir, options.databaseUrl, options.onThreadError ?? (() => {}));
   try {
     await migrateToLatest(store.db as Kysely<unknown>, store.dialect);
   } catch (error) {
@@ -47,7 +59,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   return store;
 }
 
-function openSqlite(dataDir: string, databaseUrl: string | null): Store {
+function openSqlite(dataDir: string, databaseUrl: string | null, onThreadError: (thread: string, error: unknown) => void): Store {
   const file = databaseUrl ? sqliteFileFromUrl(databaseUrl) : path.join(dataDir, "kickoff.db");
   if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
@@ -61,14 +73,34 @@ function openSqlite(dataDir: string, databaseUrl: string | null): Store {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
+  const checkpointer = file === ":memory:" ? null : offloadCheckpoints(sqlite, file, (error) => onThreadError("checkpoint", error));
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }) });
+  // An in-memory database has no file a second connection could open.
+  const logWriter = file === ":memory:" ? null : new SqliteLogWriter(file, (error) => onThreadError("log writer", error));
   return {
     db,
     dialect: "sqlite",
     location: file,
+    // Should the thread die, this connection takes over (slower, never lost).
+    appendLog: (chunk) => (logWriter && !logWriter.failed ? logWriter.append(chunk) : appendLogChunk(db, chunk)),
     ready: () => readiness(db, "sqlite"),
-    close: () => db.destroy(),
+    async close() {
+      await logWriter?.stop();
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
+}
+
+/** Checkpoints run on a thread of their own (sqlite-checkpointer.ts), not inside commits. */
+function offloadCheckpoints(sqlite: SQLite.Database, file: string, onFailure: (error: unknown) => void): Checkpointer {
+  sqlite.pragma("wal_autocheckpoint = 0");
+  // Once checkpointed, a WAL that grew under a burst is cut back to 64 MB.
+  sqlite.pragma("journal_size_limit = 67108864");
+  return startCheckpointer(file, (error) => {
+    if (sqlite.open) sqlite.pragma("wal_autocheckpoint = 1000");
+    onFailure(error);
+  });
 }
 
 function sqliteFileFromUrl(url: string): string {
@@ -89,6 +121,7 @@ function openPostgres(url: string, poolSize: number): Store {
     db,
     dialect: "postgres",
     location: describeDatabaseUrl(url),
+    appendLog: (chunk) => appendLogChunk(db, chunk),
     ready: () => readiness(db, "postgres"),
     close: () => db.destroy(),
   };

@@ -9,7 +9,7 @@ export async function hasLogBefore(db: Kysely<Database>, buildId: number, seq: n
 
 /**
  * The first bytes of one chunk: a character split across two chunks is completed from
- * the next one. Reads the whole row (chunks are at most ~64 KB), which both dialects
+ * the next one. Reads the whole row (chunks are at most ~320 KB), which both dialects
  * serve the same way.
  */
 export async function chunkStart(db: Kysely<Database>, buildId: number, seq: number, bytes: number): Promise<Buffer | null> {

@@ -1,19 +1,31 @@
 import type { Kysely } from "kysely";
-import type { Clock } from "../shared/clock.js";
 import type { Database } from "./schema.js";
 
+export interface LogChunkWrite {
+  buildId: number;
+  seq: number;
+  /** The chunk's bytes, in the pieces they arrived in (joined once, where they are stored). */
+  data: readonly Uint8Array[];
+  createdAt: number;
+  /** Stored only while this worker holds the running build (null: unconditionally). */
+  workerId: string | null;
+}
+
 /**
- * Appends a chunk of a build's log. With `workerId`, only while that worker still holds
+ * Appends a chunk of a build's log. With a `workerId`, only while that worker still holds
  * the build: a worker presumed dead whose build was taken over must not write into its
  * successor's log (nor collide with its chunk numbers). Returns whether it was stored.
  */
-export async function appendLogChunk(db: Kysely<Database>, clock: Clock, buildId: number, seq: number, data: Uint8Array, workerId?: string): Promise<boolean> {
+export async function appendLogChunk(db: Kysely<Database>, chunk: LogChunkWrite): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    if (workerId !== undefined) {
-      const holder = await trx.selectFrom("builds").select("worker_id").where("id", "=", buildId).where("status", "=", "running").executeTakeFirst();
-      if (holder?.worker_id !== workerId) return false;
+    if (chunk.workerId !== null) {
+      const holder = await trx.selectFrom("builds").select("worker_id").where("id", "=", chunk.buildId).where("status", "=", "running").executeTakeFirst();
+      if (holder?.worker_id !== chunk.workerId) return false;
     }
-    await trx.insertInto("log_chunks").values({ build_id: buildId, seq, data, created_at: clock.now() }).execute();
+    await trx
+      .insertInto("log_chunks")
+      .values({ build_id: chunk.buildId, seq: chunk.seq, data: Buffer.concat(chunk.data), created_at: chunk.createdAt })
+      .execute();
     return true;
   });
 }

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Clock } from "../shared/clock.js";
 import type { Build, BuildUpdate, Conclusion, Database, NewBuild } from "./schema.js";
 
-type Db = Kysely<Database> | Transaction<Database>;
+export type Db = Kysely<Database> | Transaction<Database>;
 
 export interface WorkerIdentity {
   /** Unique per process: host/pid/start time. */

@@ -4,7 +4,6 @@ import { RetentionPruner } from "../../src/observability/retention.js";
 import { ManualClock } from "../../src/shared/clock.js";
 import type { Store } from "../../src/store/database.js";
 import { insertRejections } from "../../src/store/delivery-audit.js";
-import { appendLogChunk } from "../../src/store/logs.js";
 import { enqueueOutbox } from "../../src/store/outbox.js";
 import { insertBuild } from "../../src/store/queue.js";
 import type { BuildStatus } from "../../src/store/schema.js";
@@ -33,7 +32,7 @@ for (const kind of storeKinds()) {
         store.db,
         newBuild({ status, conclusion: status === "done" ? "success" : null, queued_at: at - 1000, finished_at: finishedDaysAgo === null ? null : at }),
       ))!;
-      for (let seq = 0; seq < chunks; seq++) await appendLogChunk(store.db, clock, b.id, seq, Buffer.from(`chunk ${seq}\n`));
+      for (let seq = 0; seq < chunks; seq++) await store.appendLog({ buildId: b.id, seq, data: [Buffer.from(`chunk ${seq}\n`)], createdAt: clock.now(), workerId: null });
       return b.id;
     }
 

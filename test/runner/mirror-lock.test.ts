@@ -38,3 +38,31 @@ describe("withMirrorLock", () => {
     await expect(withMirrorLock("k", async () => "next")).resolves.toBe("next");
   });
 });
+
+describe("withMirrorLock holding past its return", () => {
+  it("returns at once but keeps the next holder waiting until the held work settles", async () => {
+    const events: string[] = [];
+    let finishHeld: () => void = () => {};
+    const held = new Promise<void>((resolve) => (finishHeld = resolve));
+    const first = await withMirrorLock("held", async (hold) => {
+      hold(held.then(() => events.push("held work done")));
+      return "first";
+    });
+    expect(first).toBe("first");
+    const second = withMirrorLock("held", async () => {
+      events.push("second");
+    });
+    await tick();
+    expect(events).toEqual([]);
+    finishHeld();
+    await second;
+    expect(events).toEqual(["held work done", "second"]);
+  });
+
+  it("releases the lock when the held work fails", async () => {
+    await withMirrorLock("held-fail", async (hold) => {
+      hold(Promise.reject(new Error("update failed")));
+    });
+    await expect(withMirrorLock("held-fail", async () => "next")).resolves.toBe("next");
+  });
+});

@@ -74,6 +74,33 @@ describe("checkout", () => {
     }
   });
 
+  it("makes the mirror afresh when it was removed behind the process's back", async () => {
+    const dataDir = freshDataDir();
+    expect((await checkout(spec(dataDir), nextWorkDir())).ok).toBe(true);
+    rmSync(path.join(dataDir, "mirrors"), { recursive: true, force: true });
+    const workDir = nextWorkDir();
+    expect(await checkout(spec(dataDir), workDir)).toMatchObject({ ok: true });
+    expect(git(workDir, "rev-parse", "HEAD")).toBe(first);
+    expect(existsSync(path.join(mirrorOf(dataDir), "HEAD"))).toBe(true);
+  });
+
+  it("gives work trees the new origin when the clone URL changes", async () => {
+    const dataDir = freshDataDir();
+    const before = nextWorkDir();
+    expect((await checkout(spec(dataDir), before)).ok).toBe(true);
+    const renamed = `${origin.dir}-renamed`;
+    renameSync(origin.dir, renamed);
+    try {
+      const after = nextWorkDir();
+      expect(await checkout(spec(dataDir, { cloneUrl: renamed }), after)).toMatchObject({ ok: true });
+      expect(git(after, "remote", "get-url", "origin")).toBe(renamed);
+      expect(git(before, "remote", "get-url", "origin")).toBe(origin.dir);
+      expect(git(mirrorOf(dataDir), "config", "--get", "remote.origin.url")).toBe(renamed);
+    } finally {
+      renameSync(renamed, origin.dir);
+    }
+  });
+
   it("serializes concurrent checkouts of one repository, and all succeed", async () => {
     const dataDir = freshDataDir();
     const shas = [first, ...[1, 2, 3, 4, 5].map((n) => origin.commit({ "src/app.txt": `concurrent ${n}\n` }, `concurrent ${n}`))];

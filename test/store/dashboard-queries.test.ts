@@ -6,7 +6,6 @@ import { buildsOfDeliveries, insertRejections, listDeliveries, listRejections } 
 import { newDelivery, storeDelivery } from "../support/deliveries.js";
 import { chunkStart, hasLogBefore } from "../../src/store/log-ranges.js";
 import { readLogBefore } from "../../src/store/logs.js";
-import { appendLogChunk } from "../../src/store/logs.js";
 import { insertBuild } from "../../src/store/queue.js";
 import { newBuild } from "../support/builds.js";
 import { storeKinds } from "../support/stores.js";
@@ -47,7 +46,7 @@ for (const kind of storeKinds()) {
 
     it("reads log ranges backwards and the start of a chunk", async () => {
       const b = (await insertBuild(store.db, newBuild()))!;
-      for (let seq = 0; seq < 5; seq++) await appendLogChunk(store.db, clock, b.id, seq, Buffer.from(`chunk-${seq};`));
+      for (let seq = 0; seq < 5; seq++) await store.appendLog({ buildId: b.id, seq, data: [Buffer.from(`chunk-${seq};`)], createdAt: clock.now(), workerId: null });
       const before = await readLogBefore(store.db, b.id, 4, 16);
       expect(before.map((c) => c.seq)).toEqual([2, 3]);
       expect(await hasLogBefore(store.db, b.id, 2)).toBe(true);

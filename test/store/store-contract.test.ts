@@ -3,7 +3,7 @@ import { ManualClock } from "../../src/shared/clock.js";
 import type { Store } from "../../src/store/database.js";
 import { claimDelivery, failDelivery, finishDelivery, getDelivery } from "../../src/store/inbox.js";
 import { InboxWriter } from "../../src/store/inbox-writer.js";
-import { appendLogChunk, logSize, nextLogSeq, readLogChunks, readLogTail } from "../../src/store/logs.js";
+import { appendLogChunk, type LogChunkWrite, logSize, nextLogSeq, readLogChunks, readLogTail } from "../../src/store/logs.js";
 import { sharedSecret } from "../../src/store/meta.js";
 import { claimOutbox, completeOutbox, enqueueOutbox, outboxBacklog, retryOutbox } from "../../src/store/outbox.js";
 import { abandonedBuilds, claimBuild, finishBuild, getBuild, heartbeat, insertBuild, requeueLost } from "../../src/store/queue.js";
@@ -187,7 +187,7 @@ for (const kind of storeKinds()) {
     describe("logs and meta", () => {
       it("appends chunks in order and reads them back whole or as a tail", async () => {
         const build = await insertBuild(store.db, newBuild());
-        for (let i = 0; i < 5; i++) await appendLogChunk(store.db, clock, build!.id, i, Buffer.from(`chunk ${i}\n`));
+        for (let i = 0; i < 5; i++) await store.appendLog({ buildId: build!.id, seq: i, data: [Buffer.from(`chunk ${i}\n`)], createdAt: clock.now(), workerId: null });
         expect(await nextLogSeq(store.db, build!.id)).toBe(5);
         const all = await readLogChunks(store.db, build!.id);
         expect(Buffer.concat(all.map((c) => c.data)).toString()).toBe("chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\n");
@@ -196,19 +196,52 @@ for (const kind of storeKinds()) {
         expect(await logSize(store.db, build!.id)).toBe(40);
       });
 
-      it("stores a worker's log chunks only while it holds the build", async () => {
+      // Both ways of storing a chunk: the store's own (a writer thread on SQLite) and the
+      // direct statement PostgreSQL uses, held to the same contract.
+      const appenders: Array<[string, (chunk: LogChunkWrite) => Promise<boolean>]> = [
+        ["store.appendLog", (chunk) => store.appendLog(chunk)],
+        ["appendLogChunk", (chunk) => appendLogChunk(store.db, chunk)],
+      ];
+      it.each(appenders)("stores a worker's log chunks only while it holds the build (%s)", async (_name, append) => {
         const build = await insertBuild(store.db, newBuild());
         await claimBuild(store.db, clock, me, 1000, pg);
-        expect(await appendLogChunk(store.db, clock, build!.id, 0, Buffer.from("first\n"), me.id)).toBe(true);
+        const chunk = (seq: number, text: string, workerId: string) => append({ buildId: build!.id, seq, data: [Buffer.from(text)], createdAt: clock.now(), workerId });
+        expect(await chunk(0, "first\n", me.id)).toBe(true);
         clock.advance(1001);
         const [lost] = await abandonedBuilds(store.db, clock, null);
         await requeueLost(store.db, lost!);
         await claimBuild(store.db, clock, other, 1000, pg);
         // The presumed-dead worker's late output goes nowhere; the successor's is kept.
-        expect(await appendLogChunk(store.db, clock, build!.id, 1, Buffer.from("late\n"), me.id)).toBe(false);
-        expect(await appendLogChunk(store.db, clock, build!.id, 1, Buffer.from("second\n"), other.id)).toBe(true);
+        expect(await chunk(1, "late\n", me.id)).toBe(false);
+        expect(await chunk(1, "second\n", other.id)).toBe(true);
         const all = await readLogChunks(store.db, build!.id);
         expect(Buffer.concat(all.map((c) => c.data)).toString()).toBe("first\nsecond\n");
+        const [row] = await store.db.selectFrom("log_chunks").select("created_at").where("build_id", "=", build!.id).execute();
+        expect(Number(row!.created_at)).toBe(clock.now() - 1001);
+      });
+
+      it("joins a chunk's pieces, stores large chunks whole and in order, and reports a failed write as an error", async () => {
+        const build = await insertBuild(store.db, newBuild());
+        const big = Buffer.alloc(3 * 1024 * 1024 + 7, "x");
+        big.write("start", 0);
+        big.write("end", big.length - 3);
+        const small = Buffer.from("tail\n");
+        await Promise.all([
+          store.appendLog({
+            buildId: build!.id,
+            seq: 0,
+            data: [big.subarray(0, 1000), big.subarray(1000, 2_000_000), big.subarray(2_000_000)],
+            createdAt: clock.now(),
+            workerId: null,
+          }),
+          store.appendLog({ buildId: build!.id, seq: 1, data: [small], createdAt: clock.now(), workerId: null }),
+        ]);
+        const all = await readLogChunks(store.db, build!.id);
+        expect(all.map((c) => c.data.length)).toEqual([big.length, small.length]);
+        expect(all[0]!.data.equals(big)).toBe(true);
+        expect(all[1]!.data.toString()).toBe("tail\n");
+        // The same (build, seq) twice breaks the primary key: an error, not a silent false.
+        await expect(store.appendLog({ buildId: build!.id, seq: 1, data: [Buffer.from("again")], createdAt: clock.now(), workerId: null })).rejects.toThrow();
       });
 
       it("agrees on one shared secret across callers", async () => {

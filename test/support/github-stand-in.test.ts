@@ -281,6 +281,11 @@ describe("GitHub stand-in", () => {
     expect(fetched).toMatchObject({ code: 0, stderr: "" });
     expect((await runGit(["rev-parse", "FETCH_HEAD"], dir)).stdout.trim()).toBe(orphan);
 
+    // Protocol v0 clients get the service announcement before the refs, as from GitHub.
+    const v0 = await runGit(["-c", "protocol.version=0", "clone", "--quiet", repo.cloneUrl, "clone-v0"], work, token);
+    expect(v0).toMatchObject({ code: 0, stderr: "" });
+    expect((await runGit(["rev-parse", "HEAD"], path.join(work, "clone-v0"))).stdout.trim()).toBe(second);
+
     const gitRequests = standIn.requests.filter((r) => r.kind === "git" && r.status === 200);
     expect(gitRequests.length).toBeGreaterThan(0);
     expect(gitRequests.every((r) => r.auth.user === "x-access-token" && r.auth.kind === "installation-token")).toBe(true);

@@ -71,7 +71,7 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
   const requests: RecordedRequest[] = [];
   const rules: ActiveRule[] = [];
   const routes = [...appRoutes(), ...contentsRoutes(), ...checksRoutes(), ...issuesRoutes(), ...deploymentsRoutes(), ...metaRoutes()];
-  const { server, sockets } = createStandInServer({ state, routes, requests, rules, reposRoot, home });
+  const { server, sockets } = createStandInServer({ state, routes, requests, rules, home });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendLogChunk } from "../../src/store/logs.js";
 import { insertBuild } from "../../src/store/queue.js";
 import type { Build } from "../../src/store/schema.js";
 import { newBuild } from "../support/builds.js";
@@ -17,7 +16,7 @@ describe("who sees which build", () => {
     const db = h.kickoff.store.db;
     pub = (await insertBuild(db, newBuild({ repository: "acme/open", pipeline: "public-tests", queued_at: Date.now() })))!;
     priv = (await insertBuild(db, newBuild({ repository: "acme/secret", private: 1, pipeline: "secret-pipeline-name", queued_at: Date.now() })))!;
-    await appendLogChunk(db, systemClock, priv.id, 0, Buffer.from("private output\n"));
+    await h.kickoff.store.appendLog({ buildId: priv.id, seq: 0, data: [Buffer.from("private output\n")], createdAt: Date.now(), workerId: null });
   });
   afterAll(async () => {
     await h?.close();

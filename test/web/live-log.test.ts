@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/shared/clock.js";
-import { appendLogChunk } from "../../src/store/logs.js";
 import { insertBuild } from "../../src/store/queue.js";
 import { newBuild } from "../support/builds.js";
 import { type Harness, startHarness } from "../support/kickoff-harness.js";
@@ -19,7 +18,8 @@ describe("the live log", () => {
 
   const running = async () =>
     (await insertBuild(h.kickoff.store.db, newBuild({ status: "running", worker_id: "another-machine/1", queued_at: Date.now(), started_at: Date.now() })))!;
-  const append = (id: number, seq: number, text: string | Buffer) => appendLogChunk(h.kickoff.store.db, systemClock, id, seq, typeof text === "string" ? Buffer.from(text) : text);
+  const append = (id: number, seq: number, text: string | Buffer) =>
+    h.kickoff.store.appendLog({ buildId: id, seq, data: [typeof text === "string" ? Buffer.from(text) : Buffer.from(text)], createdAt: Date.now(), workerId: null });
 
   it("streams chunks another machine stores, then the finished state, then ends", async () => {
     const build = await running();

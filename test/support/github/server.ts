@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { authenticate } from "./auth.js";
-import { parseGitPath, runHttpBackend } from "./git-http.js";
+import { parseGitPath, runUploadPack } from "./git-http.js";
 import { DOCS, HttpError, flatHeaders, matchRoute, notFound, readBody, type Reply, type Route } from "./http.js";
 import { repoKey, type StandInState } from "./state.js";
 import type { FailRule, RecordedRequest } from "./types.js";
@@ -17,7 +17,6 @@ export interface ServerDeps {
   routes: readonly Route<StandInState>[];
   requests: RecordedRequest[];
   rules: ActiveRule[];
-  reposRoot: string;
   home: string;
 }
 
@@ -140,6 +139,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
 
   if (git) {
     rec.status = await serveGit(deps, req, res, url, git, raw, creds.auth);
+    rec.answeredAt = Date.now();
     return;
   }
   if (!isApi) {
@@ -202,13 +202,6 @@ async function serveGit(
   if (wantsPush) return plain(403, "Write access to repository not granted.");
   if (git.service === "other") return plain(404, "Not Found");
   await repo.settle();
-  return runHttpBackend(req, res, {
-    reposRoot: deps.reposRoot,
-    home: deps.home,
-    bareDir: repo.bareDir,
-    pathname: url.pathname,
-    search: url.search,
-    body,
-    authUser: auth.user,
-  });
+  if (git.service === "info/refs" && url.searchParams.get("service") !== "git-upload-pack") return plain(403, "Dumb HTTP is not served.");
+  return runUploadPack(req, res, { home: deps.home, bareDir: repo.bareDir, service: git.service === "info/refs" ? "info/refs" : "git-upload-pack", body });
 }

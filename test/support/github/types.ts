@@ -69,7 +69,7 @@ export interface RecordedRequest {
   /** 0 while unanswered, and for "hang" / "reset" faults. */
   status: number;
   at: number;
-  /** When an API answer was sent; the stand-in's own service time is answeredAt − at. */
+  /** When the answer was sent (API and git requests); the stand-in's own service time is answeredAt − at. */
   answeredAt?: number;
   kind: "api" | "git" | "other";
   auth: RequestAuth;
