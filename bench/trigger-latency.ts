@@ -1,16 +1,19 @@
 // Trigger latency: webhook sent → check run `in_progress` at the GitHub stand-in, for a
-// repository whose mirror is warm; also → `completed` for a build of `true`. Kickoff and
-// the stand-in run in this process (one machine, as in production with GitHub remote).
+// repository whose mirror is warm; also → `completed` for a build of `true`. Kickoff is the
+// real server (`node bin/kickoff.js start`, its own process), the stand-in runs in this one
+// (GitHub is another machine in production).
 import { writeFileSync } from "node:fs";
 import { CONFIG_PATH } from "../src/config/kickoff-config.js";
-import { startHarness } from "../test/support/kickoff-harness.js";
+import { startGitHubStandIn } from "../test/support/github-stand-in.js";
 import { kickoffYml, ZERO } from "../test/support/e2e.js";
 import { pushPayload } from "../test/support/webhooks.js";
+import { startKickoffServer } from "./lib/kickoff-server.js";
 import { fmt, summary } from "./lib/stats.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
-const h = await startHarness({ env: { KICKOFF_CONCURRENCY: "2" } });
-const repo = await h.gh.createRepo("acme/latency");
+const gh = await startGitHubStandIn();
+const server = await startKickoffServer(gh, { KICKOFF_CONCURRENCY: "2" });
+const repo = await gh.createRepo("acme/latency");
 const toInProgress: number[] = [];
 const kickoffOnly: number[] = [];
 const toCompleted: number[] = [];
@@ -21,21 +24,22 @@ for (let i = -3; i < RUNS; i++) {
   const payload = pushPayload(repo, { ref: "refs/heads/main", before, after: sha, commits: [{ id: sha, message: "m", modified: ["n.txt"] }] });
   before = sha;
   const t0 = Date.now();
-  const res = await h.send("push", payload);
+  const res = await server.send("push", payload);
   if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-  const run = await h.gh.waitFor(() => h.gh.checkRuns(repo.fullName, sha).find((r) => r.status === "completed"), { timeoutMs: 30_000 });
-  const patches = h.gh.requests.filter((r) => r.method === "PATCH" && r.path.endsWith(`/check-runs/${run.id}`));
+  const run = await gh.waitFor(() => gh.checkRuns(repo.fullName, sha).find((r) => r.status === "completed"), { timeoutMs: 30_000 });
+  const patches = gh.requests.filter((r) => r.method === "PATCH" && r.path.endsWith(`/check-runs/${run.id}`));
   const started = patches.find((r) => (r.body as { status?: string }).status === "in_progress");
   const done = patches.find((r) => (r.body as { status?: string }).status === "completed");
   if (i < 0) continue; // the first builds warm the mirror and the token cache
   toInProgress.push(started!.at - t0);
   // The stand-in's own service time on the critical path (reading the config, creating
   // the check run: git subprocesses) is GitHub's latency, not Kickoff's.
-  const served = h.gh.requests.filter((r) => r.kind === "api" && r.at >= t0 && r.at < started!.at && r.answeredAt !== undefined);
+  const served = gh.requests.filter((r) => r.kind === "api" && r.at >= t0 && r.at < started!.at && r.answeredAt !== undefined);
   kickoffOnly.push(started!.at - t0 - served.reduce((sum, r) => sum + (r.answeredAt! - r.at), 0));
   toCompleted.push(done!.at - t0);
 }
-await h.close();
+await server.stop();
+await gh.close();
 const a = summary(toInProgress);
 const k = summary(kickoffOnly);
 const b = summary(toCompleted);

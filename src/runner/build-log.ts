@@ -74,7 +74,7 @@ export class BuildLog {
 
   /** Stores what waits now rather than after FLUSH_MS (its write still goes on in the background). */
   flushNow(): void {
-    void this.flush();
+    this.flush();
   }
 
   /** Rejects once storing the log failed (the run then fails saying so). */
@@ -87,7 +87,8 @@ export class BuildLog {
     await this.releaseHeld();
     for (const line of this.lines.end()) this.annotations.push(line);
     this.flush();
-    await this.settled();
+    await this.flushing;
+    if (this.failure !== null) throw this.failure;
   }
 
   private async releaseHeld(): Promise<void> {
@@ -103,11 +104,17 @@ export class BuildLog {
     this.tail.push(chunk);
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= FLUSH_BYTES) return this.flush();
-    this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    if (this.pendingBytes >= FLUSH_BYTES) {
+      this.flush();
+      // Only the run's output waits for the database; a failure reaches it here.
+      if (this.inFlightBytes > MAX_IN_FLIGHT_BYTES) return this.belowLimit();
+      return;
+    }
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
-  private flush(): Promise<void> | void {
+  /** Sends what waits on its way to the database; the write's outcome is kept for `write` and `close`. */
+  private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.pendingBytes === 0) return;
@@ -132,18 +139,11 @@ export class BuildLog {
       }
     });
     this.inFlight.push(this.flushing);
-    if (this.inFlightBytes > MAX_IN_FLIGHT_BYTES) return this.belowLimit();
   }
 
   /** Waits for the oldest chunks until no more than MAX_IN_FLIGHT_BYTES are on their way. */
   private async belowLimit(): Promise<void> {
     while (this.inFlightBytes > MAX_IN_FLIGHT_BYTES && this.inFlight.length > 0) await this.inFlight[0];
-    if (this.failure !== null) throw this.failure;
-  }
-
-  /** Resolves once everything written so far is stored; rejects with the first failure. */
-  private async settled(): Promise<void> {
-    await this.flushing;
     if (this.failure !== null) throw this.failure;
   }
 }

@@ -1,5 +1,7 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
+import type { Writable } from "node:stream";
+import { writeOrWait } from "../shared/write-or-wait.js";
 import { GitLauncher, LauncherUnavailable } from "./git-launcher.js";
 import { DEFAULT_PATH } from "./run-environment.js";
 
@@ -50,7 +52,7 @@ export async function runGit(args: string[], options: GitOptions): Promise<GitRe
       return failed(r.cancelled, r.timedOut, r.stderr || `git exited with ${r.code ?? "a signal"}`, r.code);
     } catch (error) {
       if (!(error instanceof LauncherUnavailable)) throw error;
-      // A NUL in an argument: let spawn refuse it the usual way.
+      // A NUL in an argument (spawn refuses it the usual way), or no launcher to be had.
     }
   }
   return spawnGit(args, options);
@@ -93,8 +95,16 @@ function spawnGit(args: string[], options: GitOptions): Promise<GitResult> {
       resolve(failed(false, false, `cannot read ${options.stdinFile}: ${(error as Error).message}`, null));
       return;
     }
-    const child = spawn("git", args, { cwd: options.cwd, env, stdio: [options.stdin ? "pipe" : (stdinFd ?? "ignore"), "pipe", "pipe"] });
-    if (stdinFd !== null) closeSync(stdinFd);
+    let child: ChildProcess;
+    try {
+      child = spawn("git", args, { cwd: options.cwd, env, stdio: [options.stdin ? "pipe" : (stdinFd ?? "ignore"), "pipe", "pipe"] });
+    } catch (error) {
+      // A NUL byte in an argument, a value or the cwd: refused before anything ran.
+      resolve(failed(false, false, `could not start git: ${error instanceof Error ? error.message : String(error)}`, null));
+      return;
+    } finally {
+      if (stdinFd !== null) closeSync(stdinFd);
+    }
     const stdout = collector();
     const stderr = collector();
     child.stdout?.on("data", stdout.push);
@@ -145,26 +155,16 @@ function collector(): { push(chunk: Buffer): void; text(): string } {
   };
 }
 
-async function feed(stdin: NodeJS.WritableStream, input: AsyncIterable<Uint8Array>): Promise<void> {
+async function feed(stdin: Writable, input: AsyncIterable<Uint8Array>): Promise<void> {
   // git may exit early (a corrupt pack): writes then fail with EPIPE, and its exit says why.
   stdin.on("error", () => undefined);
   try {
     for await (const chunk of input) {
-      if (!stdin.write(chunk)) await drained(stdin);
+      // git is gone: stop reading (and downloading) what nobody will take.
+      if (stdin.destroyed) break;
+      await writeOrWait(stdin, chunk);
     }
   } finally {
     stdin.end();
   }
-}
-
-function drained(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-  });
 }

@@ -32,7 +32,8 @@ const HELPER = [
   '      if [ -n "$dir" ]; then cd -- "$dir" || exit 128; fi',
   '      if ((${#env[@]})); then export -- "${env[@]}"; fi',
   '      exec git "${args[@]}"',
-  '    ) <"${input:-/dev/null}" >"$out/$id.1" 2>"$out/$id.2" &',
+  // Output first: a stdin file that cannot be opened is then reported in the command's own stderr.
+  '    ) >"$out/$id.1" 2>"$out/$id.2" <"${input:-/dev/null}" &',
   "    pid=$!",
   '    printf \'pid %s %s\\n\' "$id" "$pid"',
   '    wait "$pid"',
@@ -40,7 +41,8 @@ const HELPER = [
   // Which of the two files hold anything, so empty ones are never read.
   '    o=0; e=0; [ -s "$out/$id.1" ] && o=1; [ -s "$out/$id.2" ] && e=1',
   '    printf \'exit %s %s %s %s\\n\' "$id" "$status" "$o" "$e"',
-  "  } &",
+  // Not on the request pipe: once the helper is gone, nothing may read (and lose) requests.
+  "  } </dev/null &",
   "done",
 ].join("\n");
 
@@ -65,10 +67,23 @@ export interface LaunchResult {
 
 interface Pending {
   resolve(result: LaunchResult): void;
+  /** The request as sent, for a resend. */
+  request: string;
+  /** The helper the request went to. */
+  helper: Helper;
   pid: number | null;
   kill: NodeJS.Signals | null;
   cancelled: boolean;
   timedOut: boolean;
+}
+
+/** One helper process and the commands it started. */
+interface Helper {
+  child: ChildProcess;
+  pending: Map<number, Pending>;
+  lineBuffer: string;
+  /** The helper's own complaints, for when it dies. */
+  errors: string;
 }
 
 const KILL_GRACE_MS = 2000;
@@ -77,12 +92,10 @@ const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export class LauncherUnavailable extends Error {}
 
 export class GitLauncher {
-  private child: ChildProcess | null = null;
+  /** The helper new commands go to; one that exited or was closed keeps its commands until their answers are in. */
+  private current: Helper | null = null;
   private dir: string | null = null;
-  private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private lineBuffer = "";
-  private helperErrors = "";
 
   /** `baseEnv` is what every git command gets (PATH and git's own settings). */
   constructor(private readonly baseEnv: Record<string, string>) {}
@@ -94,16 +107,16 @@ export class GitLauncher {
     for (const name of Object.keys(request.env)) {
       if (!VALID_NAME.test(name)) return Promise.reject(new LauncherUnavailable(`invalid environment name ${name}`));
     }
-    const child = this.started();
+    const helper = this.started();
     const id = this.nextId++;
     const env = Object.entries(request.env).map(([k, v]) => `${k}=${v}`);
     const fields = [String(id), request.cwd ?? "", request.stdinFile ?? "", String(env.length), ...env, String(request.args.length), ...request.args];
     return new Promise<LaunchResult>((resolve) => {
-      const entry: Pending = { resolve, pid: null, kill: null, cancelled: false, timedOut: false };
+      const entry: Pending = { resolve, request: `${fields.join("\0")}\0`, helper, pid: null, kill: null, cancelled: false, timedOut: false };
       let killTimer: NodeJS.Timeout | undefined;
       const terminate = () => {
-        this.signal(entry, "SIGTERM");
-        killTimer ??= setTimeout(() => this.signal(entry, "SIGKILL"), KILL_GRACE_MS);
+        signal(entry, "SIGTERM");
+        killTimer ??= setTimeout(() => signal(entry, "SIGKILL"), KILL_GRACE_MS);
       };
       const onAbort = () => {
         entry.cancelled = true;
@@ -118,112 +131,154 @@ export class GitLauncher {
         clearTimeout(timer);
         clearTimeout(killTimer);
         request.signal?.removeEventListener("abort", onAbort);
-        this.pending.delete(id);
-        if (this.pending.size === 0) this.setRef(false);
+        entry.helper.pending.delete(id);
+        if (entry.helper.pending.size === 0) setRef(entry.helper, false);
         resolve(result);
       };
-      this.pending.set(id, entry);
-      this.setRef(true);
-      child.stdin!.write(`${fields.join("\0")}\0`);
+      send(id, entry, helper);
       if (request.signal?.aborted) onAbort();
     });
   }
 
-  /** Ends the helper; commands still running are left to finish. */
+  /**
+   * Ends the helper once its commands are done; a later command starts a new one. The
+   * commands' waiting subshells outlive the helper's main loop and still answer.
+   */
   close(): void {
-    this.child?.stdin?.end();
-    this.child = null;
+    this.current?.child.stdin?.end();
+    this.current = null;
   }
 
-  private started(): ChildProcess {
-    if (this.child) return this.child;
-    this.dir ??= answerDirectory();
-    const dir = this.dir;
-    const child = spawn(BASH, ["--noprofile", "--norc", "-c", HELPER, "kickoff-git-launcher", dir], { env: this.baseEnv, stdio: ["pipe", "pipe", "pipe"] });
+  private started(): Helper {
+    if (this.current) return this.current;
+    try {
+      this.dir ??= answerDirectory();
+    } catch (error) {
+      // No room in the temporary directory, say: git is started the plain way meanwhile.
+      throw new LauncherUnavailable(`no directory for the git launcher: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const child = spawn(BASH, ["--noprofile", "--norc", "-c", HELPER, "kickoff-git-launcher", this.dir], { env: this.baseEnv, stdio: ["pipe", "pipe", "pipe"] });
+    const helper: Helper = { child, pending: new Map(), lineBuffer: "", errors: "" };
     child.stdout!.setEncoding("utf8");
-    child.stdout!.on("data", (text: string) => this.onOutput(text));
+    child.stdout!.on("data", (text: string) => this.onOutput(helper, text));
     child.stderr!.setEncoding("utf8");
-    child.stderr!.on("data", (text: string) => (this.helperErrors = (this.helperErrors + text).slice(-2000)));
+    child.stderr!.on("data", (text: string) => (helper.errors = (helper.errors + text).slice(-2000)));
     child.stdin!.on("error", () => undefined);
-    child.once("error", (error) => this.onExit(child, `could not start the git launcher: ${error.message}`));
-    child.once("exit", (code, signal) => this.onExit(child, `the git launcher exited (${signal ?? code})`));
-    this.child = child;
-    this.setRef(this.pending.size > 0);
-    return child;
+    const gone = (why: string) => {
+      if (this.current === helper) this.current = null;
+      return why;
+    };
+    child.once("error", (error) => this.abandon(helper, gone(`could not start the git launcher: ${error.message}`)));
+    child.once("exit", (code, sig) => {
+      const why = gone(`the git launcher exited (${sig ?? code})`);
+      // Nobody reads requests any more: those not yet acknowledged go to a successor.
+      this.resendUnstarted(helper);
+      // Its stdout closes once the last waiting subshell has answered; whatever is still
+      // pending then will never be answered.
+      if (child.stdout!.closed) this.abandon(helper, why);
+      else child.stdout!.once("close", () => this.abandon(helper, why));
+    });
+    this.current = helper;
+    return helper;
   }
 
-  private onOutput(text: string): void {
-    this.lineBuffer += text;
-    for (let nl = this.lineBuffer.indexOf("\n"); nl >= 0; nl = this.lineBuffer.indexOf("\n")) {
-      const [kind, id, value, hasOut, hasErr] = this.lineBuffer.slice(0, nl).split(" ");
-      this.lineBuffer = this.lineBuffer.slice(nl + 1);
-      const entry = this.pending.get(Number(id));
+  private onOutput(helper: Helper, text: string): void {
+    helper.lineBuffer += text;
+    for (let nl = helper.lineBuffer.indexOf("\n"); nl >= 0; nl = helper.lineBuffer.indexOf("\n")) {
+      const [kind, id, value, hasOut, hasErr] = helper.lineBuffer.slice(0, nl).split(" ");
+      helper.lineBuffer = helper.lineBuffer.slice(nl + 1);
+      const entry = helper.pending.get(Number(id));
       if (!entry) continue;
       if (kind === "pid") {
         entry.pid = Number(value);
-        if (entry.kill) this.signal(entry, entry.kill);
+        if (entry.kill) signal(entry, entry.kill);
       } else if (kind === "exit") {
         entry.pid = null;
+        // Answered: no longer the helper's to fail, while its output is read.
+        helper.pending.delete(Number(id));
         void this.finish(Number(id), entry, Number(value), hasOut === "1", hasErr === "1");
       }
     }
   }
 
   private async finish(id: number, entry: Pending, status: number, hasOut: boolean, hasErr: boolean): Promise<void> {
-    const dir = this.dir!;
-    const files = [path.join(dir, `${id}.1`), path.join(dir, `${id}.2`)] as const;
+    const files = this.answerFiles(id);
     const read = (file: string, holds: boolean) => (holds ? readFile(file, "utf8").catch(() => "") : Promise.resolve(""));
     const [stdout, stderr] = await Promise.all([read(files[0], hasOut), read(files[1], hasErr)]);
     for (const f of files) void unlink(f).catch(() => undefined);
     // bash reports a process killed by signal N as 128 + N.
     const code = status > 128 && (entry.kill !== null || entry.cancelled || entry.timedOut) ? null : status;
-    entry.resolve({ code, stdout: stdout ?? "", stderr: stderr || (status !== 0 ? this.helperErrors.trim() : ""), cancelled: entry.cancelled, timedOut: entry.timedOut });
+    entry.resolve({ code, stdout, stderr, cancelled: entry.cancelled, timedOut: entry.timedOut });
   }
 
-  private onExit(child: ChildProcess, why: string): void {
-    if (this.child === child) this.child = null;
-    for (const [, entry] of this.pending) {
-      if (entry.pid !== null) {
-        // A git whose exit can no longer be reported must not run on unobserved.
-        try {
-          process.kill(entry.pid, "SIGKILL");
-        } catch {
-          // Already gone.
-        }
+  /**
+   * Requests a helper that is gone never acknowledged (no pid line: sent as it died, say)
+   * go to its successor. A request read in the instant before the helper died could run
+   * twice this way; every git command Kickoff sends may be repeated.
+   */
+  private resendUnstarted(helper: Helper): void {
+    for (const [id, entry] of [...helper.pending]) {
+      if (entry.pid !== null || entry.kill !== null) continue;
+      try {
+        helper.pending.delete(id);
+        send(id, entry, this.started());
+      } catch {
+        // No successor to be had: the entry fails with the helper's other ones.
+        helper.pending.set(id, entry);
       }
-      entry.resolve({ code: null, stdout: "", stderr: `${why}${this.helperErrors ? `: ${this.helperErrors.trim()}` : ""}`, cancelled: entry.cancelled, timedOut: entry.timedOut });
     }
   }
 
-  private signal(entry: Pending, signal: NodeJS.Signals): void {
-    entry.kill = signal;
-    if (entry.pid === null) return;
-    try {
-      process.kill(entry.pid, signal);
-    } catch {
-      // It ended meanwhile; its exit line is on the way.
+  /** Fails what a helper can no longer answer; a git it started must not run on unobserved. */
+  private abandon(helper: Helper, why: string): void {
+    for (const [id, entry] of [...helper.pending]) {
+      helper.pending.delete(id);
+      if (entry.pid !== null) signal(entry, "SIGKILL");
+      for (const f of this.answerFiles(id)) void unlink(f).catch(() => undefined);
+      entry.resolve({ code: null, stdout: "", stderr: `${why}${helper.errors ? `: ${helper.errors.trim()}` : ""}`, cancelled: entry.cancelled, timedOut: entry.timedOut });
     }
+    setRef(helper, false);
   }
 
-  // Idle, the helper must not keep a finished `kickoff run` (or a test) alive.
-  private setRef(ref: boolean): void {
-    const child = this.child;
-    if (!child) return;
-    const streams = [child.stdin, child.stdout, child.stderr] as Array<{ ref?(): void; unref?(): void } | null>;
-    if (ref) {
-      child.ref();
-      for (const s of streams) s?.ref?.();
-    } else {
-      child.unref();
-      for (const s of streams) s?.unref?.();
-    }
+  private answerFiles(id: number): [string, string] {
+    return [path.join(this.dir!, `${id}.1`), path.join(this.dir!, `${id}.2`)];
   }
 
-  /** Removes the answer directory (at process exit). */
+  /** Ends the helper and removes the answer directory (at process exit). */
   dispose(): void {
     this.close();
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
+  }
+}
+
+function send(id: number, entry: Pending, helper: Helper): void {
+  entry.helper = helper;
+  helper.pending.set(id, entry);
+  setRef(helper, true);
+  helper.child.stdin!.write(entry.request);
+}
+
+function signal(entry: Pending, sig: NodeJS.Signals): void {
+  entry.kill = sig;
+  if (entry.pid === null) return;
+  try {
+    process.kill(entry.pid, sig);
+  } catch {
+    // It ended meanwhile; its exit line is on the way.
+  }
+}
+
+// Idle, a helper must not keep a finished `kickoff run` (or a test) alive.
+function setRef(helper: Helper, ref: boolean): void {
+  const { child } = helper;
+  const streams = [child.stdin, child.stdout, child.stderr] as Array<{ ref?(): void; unref?(): void } | null>;
+  if (ref) {
+    child.ref();
+    for (const s of streams) s?.ref?.();
+  } else {
+    child.unref();
+    for (const s of streams) s?.unref?.();
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { access, mkdir, rm } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import path from "node:path";
 import { runGit } from "./git-command.js";
@@ -39,7 +39,8 @@ const DISCOVERY_TTL_MS = 10 * 60_000;
 /** `git maintenance run --auto` (which `git fetch` runs every time) every this many fetches. */
 const MAINTENANCE_EVERY = 50;
 
-const discovered = new Map<string, { at: number; caps: Capabilities | null }>();
+/** Per URL: what the server offers, or why the fast path is off for it. */
+const discovered = new Map<string, { at: number; caps: Capabilities } | { at: number; caps: null; why: string }>();
 const tips = new Map<string, string[]>();
 const fetches = new Map<string, number>();
 
@@ -56,27 +57,37 @@ export async function nativeFetch(spec: NativeFetch): Promise<NativeFetchResult>
     runGit(["-C", spec.mirror, ...args], { home: spec.home, timeoutMs: spec.timeoutMs, ...(spec.signal ? { signal: spec.signal } : {}), ...input });
   try {
     const caps = await capabilities(remote);
-    if (caps === null) return { ok: false, fallback: "the server does not speak git protocol v2" };
+    if (typeof caps === "string") return { ok: false, fallback: caps };
     const haves = await mirrorTips(spec.mirror, git);
     const pack = withPackHeader(fetchPack(remote, caps, { wants: [spec.sha], haves }));
     const header = await pack.header;
     const keep = header.objects >= UNPACK_LIMIT;
     const packHeader = `--pack_header=${header.version},${header.objects}`;
+    // The .keep file protects the new pack from a concurrent gc until a ref holds it; its
+    // message is this fetch's own, so that a failed fetch can find and remove it.
+    const keepMessage = `kickoff ${randomBytes(8).toString("hex")}`;
     const stored = keep
       ? // A large pack streams into git as it arrives, so indexing overlaps the download.
-        await git(["index-pack", "--stdin", "--fix-thin", "--keep=kickoff", packHeader], { stdin: pack.rest })
+        await git(["index-pack", "--stdin", "--fix-thin", `--keep=${keepMessage}`, packHeader], { stdin: pack.rest })
       : // A small one is spooled first: a command without streamed input is started by the
         // launcher, far cheaper than a fork of this process.
         await withSpool(spec.mirror, pack.rest, (file) => git(["unpack-objects", "-q", packHeader], { stdinFile: file }));
+    // A pack stored whole although the response broke off after it is not vouched for:
+    // without its .keep, gc may drop it like any pack no ref holds.
+    const dropKeep = () => (keep ? removeKeepFiles(spec.mirror, keepMessage) : Promise.resolve());
     // A network error mid-pack surfaces as git's complaint about a truncated pack; the
     // stream's own error says what really happened.
-    if (pack.error() !== null) throw pack.error();
-    if (!stored.ok) return stored.cancelled || stored.timedOut ? { ok: false, failure: stored } : { ok: false, fallback: `storing the pack failed: ${firstLine(stored.stderr)}` };
-    const keepFile = keep && stored.stdout.startsWith("keep\t") ? path.join(spec.mirror, "objects", "pack", `pack-${stored.stdout.slice(5).trim()}.keep`) : null;
+    if (pack.error() !== null) {
+      await dropKeep();
+      throw pack.error();
+    }
+    if (!stored.ok) {
+      await dropKeep();
+      return stored.cancelled || stored.timedOut ? { ok: false, failure: stored } : { ok: false, fallback: `storing the pack failed: ${firstLine(stored.stderr)}` };
+    }
     const pointRef = async (): Promise<GitResult> => {
       const ref = await git(["update-ref", spec.dest, spec.sha]);
-      // The .keep file protected the new pack from a concurrent gc until a ref held it.
-      if (keepFile !== null) await rm(keepFile, { force: true });
+      await dropKeep();
       if (ref.ok) {
         rememberTip(spec.mirror, spec.sha);
         await maintainNow(spec.mirror, git);
@@ -114,9 +125,10 @@ export function rememberTip(mirror: string, sha: string): void {
   tips.set(mirror, [sha, ...list.filter((t) => t !== sha)].slice(0, MAX_HAVES));
 }
 
-async function capabilities(remote: Remote): Promise<Capabilities | null> {
+/** The server's capabilities, or why the fast path is off for it (remembered for a while). */
+async function capabilities(remote: Remote): Promise<Capabilities | string> {
   const known = discovered.get(remote.url);
-  if (known && Date.now() - known.at < DISCOVERY_TTL_MS) return known.caps;
+  if (known && Date.now() - known.at < DISCOVERY_TTL_MS) return known.caps ?? known.why;
   try {
     const caps = await discover(remote);
     discovered.set(remote.url, { at: Date.now(), caps });
@@ -125,8 +137,8 @@ async function capabilities(remote: Remote): Promise<Capabilities | null> {
     // Only a server that answered, and answered in another protocol, is remembered as
     // such; an outage or a refused token is tried afresh next time.
     if (error instanceof SmartHttpError && error.failure.kind === "unsupported") {
-      discovered.set(remote.url, { at: Date.now(), caps: null });
-      return null;
+      discovered.set(remote.url, { at: Date.now(), caps: null, why: error.message });
+      return error.message;
     }
     throw error;
   }
@@ -187,6 +199,16 @@ function withPackHeader(source: AsyncGenerator<Buffer>): { header: Promise<PackH
     }
   })();
   return { header, rest, error: () => failure };
+}
+
+/** Removes the .keep files index-pack wrote with `message` (gitrepository-layout(5): objects/pack/pack-*.keep). */
+async function removeKeepFiles(mirror: string, message: string): Promise<void> {
+  const dir = path.join(mirror, "objects", "pack");
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith(".keep"))) {
+    const text = await readFile(path.join(dir, name), "utf8").catch(() => "");
+    if (text.trim() === message) await rm(path.join(dir, name), { force: true });
+  }
 }
 
 /** git keeps a loose object at objects/<first two hex digits>/<the other 38> (gitrepository-layout(5)). */

@@ -40,7 +40,8 @@ export class PktLineReader {
       throw new PktLineError("the stream ended inside a pkt-line length");
     }
     const head = this.take(4).toString("latin1");
-    if (!/^[0-9a-f]{4}$/.test(head)) throw new PktLineError(`malformed pkt-line length ${JSON.stringify(head)}`);
+    // Upper-case digits too, as git's own reader takes them.
+    if (!/^[0-9a-fA-F]{4}$/.test(head)) throw new PktLineError(`malformed pkt-line length ${JSON.stringify(head)}`);
     const length = Number.parseInt(head, 16);
     if (length === 0) return { kind: "flush" };
     if (length === 1) return { kind: "delim" };

@@ -126,6 +126,11 @@ async function request(remote: Remote, url: string, init: { method: string; head
     });
   } catch (error) {
     if (remote.signal?.aborted) throw error;
+    // A certificate Node does not trust (a GitHub Enterprise Server signed by a private CA
+    // in the system store, which git reads and Node does not) will not go away by itself:
+    // reported as "unsupported", the fast path stays off for this URL for a while.
+    const code = (error instanceof Error && error.cause instanceof Error ? (error.cause as NodeJS.ErrnoException).code : undefined) ?? "";
+    if (/CERT|SSL|TLS|SELF_SIGNED/.test(code)) throw new SmartHttpError({ kind: "unsupported", why: `TLS: ${code}` });
     throw new SmartHttpError({ kind: "network", message: causeOf(error) });
   }
   if (response.status !== 200) {

@@ -28,7 +28,7 @@ export async function getBuild(db: Db, id: number): Promise<Build | undefined> {
 /**
  * Claims the oldest queued build in one statement that also records the worker and its
  * lease. On PostgreSQL the inner select skips rows another worker is claiming right now
- * (FOR UPDATE SKIP LOCKED); SQLite serialises writers, so the statement is atomic there.
+ * (FOR NO KEY UPDATE SKIP LOCKED); SQLite serialises writers, so the statement is atomic there.
  */
 export async function claimBuild(db: Db, clock: Clock, worker: WorkerIdentity, leaseMs: number, postgres: boolean): Promise<Build | undefined> {
   const now = clock.now();
@@ -67,7 +67,10 @@ export async function claimBuild(db: Db, clock: Clock, worker: WorkerIdentity, l
           .orderBy("q.queued_at")
           .orderBy("q.id")
           .limit(1)
-          .$if(postgres, (q) => q.forUpdate().skipLocked()),
+          // NO KEY UPDATE, not UPDATE: a stalled worker's log write holds a KEY SHARE lock
+          // on its build (the log chunk's foreign key), which FOR UPDATE would skip, so the
+          // build it lost could not be taken over until that worker woke up.
+          .$if(postgres, (q) => q.forNoKeyUpdate().skipLocked()),
       )
       .where("status", "=", "queued")
       .returningAll()

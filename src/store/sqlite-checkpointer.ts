@@ -1,34 +1,43 @@
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { startSqliteThread } from "./sqlite-thread.js";
 
 // SQLite copies the WAL back into the database file (a checkpoint) inside whichever commit
 // pushes the WAL past 1,000 pages, and syncs both files meanwhile. better-sqlite3 commits
 // on the main thread, so every such commit held Kickoff's event loop for tens of
 // milliseconds: webhooks waited, builds' steps waited. The automatic checkpoint is turned
 // off on the main connection and this thread does it instead, on a connection of its own,
-// in PASSIVE mode, which never waits for (or blocks) a writer. The WAL is still reused
-// from its start once everything in it is checkpointed, so it does not grow without end.
+// mostly in PASSIVE mode, which never waits for (or blocks) a writer.
 
 /** How often the thread looks. */
 const INTERVAL_MS = 250;
 /**
+ * A PASSIVE checkpoint taken while commits keep coming never catches up with them, and
+ * SQLite starts the WAL over only once it has. Past this size the thread checkpoints in
+ * RESTART mode instead, which holds new writers back for as long as it takes to copy the
+ * little the PASSIVE ones left and to reset the log: a brief stall, and a bounded WAL.
+ */
+const RESTART_BYTES = 64 * 1024 * 1024;
+/**
  * While commits keep coming (a build printing hundreds of megabytes), checkpointing would
  * sync the database file under the writers' feet; it waits for a quiet tick instead, but
- * never longer than this, which bounds the WAL to what is committed in that time.
+ * never longer than this, nor past a WAL file of MAX_DEFER_BYTES.
  */
 const MAX_DEFER_MS = 5000;
+const MAX_DEFER_BYTES = 256 * 1024 * 1024;
 
-const WORKER = `
-// import(), not require: eval code is CommonJS or an ES module depending on the flags
-// node was started with; dynamic import works in both.
-(async () => {
-  const { parentPort, workerData } = await import("node:worker_threads");
-  const { default: Database } = await import(workerData.module);
-  const db = new Database(workerData.file, { fileMustExist: true });
+const CHECKPOINTER = `
+  const { statSync } = await import("node:fs");
   db.pragma("busy_timeout = 0");
+  const pageSize = db.pragma("page_size", { simple: true });
+  const walSize = () => {
+    try {
+      return statSync(workerData.file + "-wal").size;
+    } catch (error) {
+      return 0;
+    }
+  };
   let stopped = false;
   let seen = -1;
+  let checkpointed = -1;
   let lastCheckpoint = Date.now();
   const tick = () => {
     if (stopped) return;
@@ -37,9 +46,19 @@ const WORKER = `
       const version = db.pragma("data_version", { simple: true });
       const quiet = version === seen;
       seen = version;
-      if (quiet || Date.now() - lastCheckpoint >= workerData.maxDeferMs) {
-        db.pragma("wal_checkpoint(PASSIVE)");
+      const due = quiet || Date.now() - lastCheckpoint >= workerData.maxDeferMs || walSize() > workerData.maxDeferBytes;
+      if (version !== checkpointed && due) {
+        const [result] = db.pragma("wal_checkpoint(PASSIVE)");
+        checkpointed = version;
         lastCheckpoint = Date.now();
+        if (result.log * pageSize > workerData.restartBytes) {
+          db.pragma("busy_timeout = 2000");
+          try {
+            db.pragma("wal_checkpoint(RESTART)");
+          } finally {
+            db.pragma("busy_timeout = 0");
+          }
+        }
       }
     } catch (error) {
       // SQLITE_BUSY: another checkpoint runs; the next tick tries again.
@@ -56,8 +75,6 @@ const WORKER = `
     parentPort.close();
   });
   tick();
-  // A failure here rejects this promise, which ends the thread with an error the owner hears.
-})();
 `;
 
 export interface Checkpointer {
@@ -70,13 +87,18 @@ export interface Checkpointer {
  * never grow without end.
  */
 export function startCheckpointer(file: string, onFailure: (error: unknown) => void): Checkpointer {
-  const module = pathToFileURL(createRequire(import.meta.url).resolve("better-sqlite3")).href;
-  const worker = new Worker(WORKER, { eval: true, execArgv: [], workerData: { file, module, intervalMs: INTERVAL_MS, maxDeferMs: MAX_DEFER_MS } });
+  const worker = startSqliteThread(file, CHECKPOINTER, { intervalMs: INTERVAL_MS, maxDeferMs: MAX_DEFER_MS, maxDeferBytes: MAX_DEFER_BYTES, restartBytes: RESTART_BYTES });
   let stopping = false;
-  worker.on("error", (error) => onFailure(error));
+  let failed = false;
+  const fail = (error: unknown) => {
+    if (stopping || failed) return;
+    failed = true;
+    onFailure(error);
+  };
+  worker.on("error", fail);
   const exited = new Promise<void>((resolve) =>
     worker.once("exit", (code) => {
-      if (!stopping) onFailure(new Error(`the checkpoint thread exited (${code})`));
+      fail(new Error(`the checkpoint thread exited (${code})`));
       resolve();
     }),
   );

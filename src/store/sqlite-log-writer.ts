@@ -1,7 +1,6 @@
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { LogChunkWrite } from "./logs.js";
+import { startSqliteThread } from "./sqlite-thread.js";
 
 // A build printing at full speed hands Kickoff hundreds of megabytes to store; better-
 // sqlite3 writes on the calling thread, so on the main thread every chunk held the event
@@ -12,25 +11,22 @@ import type { LogChunkWrite } from "./logs.js";
 //
 // The statements mirror appendLogChunk (logs.ts), which PostgreSQL uses; the store
 // contract tests run both against the same expectations.
-const WORKER = `
-// import(), not require: eval code is CommonJS or an ES module depending on the flags
-// node was started with; dynamic import works in both.
-(async () => {
-  const { parentPort, workerData } = await import("node:worker_threads");
-  const { default: Database } = await import(workerData.module);
-  const db = new Database(workerData.file, { fileMustExist: true });
+const LOG_WRITER = `
   db.pragma("busy_timeout = 5000");
   db.pragma("synchronous = NORMAL");
-  // Checkpoints are the checkpointer thread's (sqlite-checkpointer.ts), never a commit's.
-  db.pragma("wal_autocheckpoint = 0");
-  const holder = db.prepare("select worker_id from builds where id = ? and status = 'running'");
-  const insert = db.prepare("insert into log_chunks (build_id, seq, data, created_at) values (?, ?, ?, ?)");
-  // IMMEDIATE: take the write lock first, so the holder check and the insert see one state.
-  const append = db.transaction((m) => {
-    if (m.workerId !== null && holder.get(m.buildId)?.worker_id !== m.workerId) return false;
-    insert.run(m.buildId, m.seq, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), m.createdAt);
-    return true;
-  });
+  // Prepared at the first chunk, not at start: the thread starts while the store's
+  // migrations may still be making the tables.
+  let append = null;
+  const prepare = () => {
+    const holder = db.prepare("select worker_id from builds where id = ? and status = 'running'");
+    const insert = db.prepare("insert into log_chunks (build_id, seq, data, created_at) values (?, ?, ?, ?)");
+    // IMMEDIATE: take the write lock first, so the holder check and the insert see one state.
+    return db.transaction((m) => {
+      if (m.workerId !== null && holder.get(m.buildId)?.worker_id !== m.workerId) return false;
+      insert.run(m.buildId, m.seq, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), m.createdAt);
+      return true;
+    });
+  };
   parentPort.on("message", (m) => {
     if (m === "stop") {
       db.close();
@@ -39,13 +35,12 @@ const WORKER = `
     }
     // The chunk's buffer goes back with the answer, to carry the next chunk.
     try {
+      append ??= prepare();
       parentPort.postMessage({ id: m.id, stored: append.immediate(m), buffer: m.data.buffer }, [m.data.buffer]);
     } catch (error) {
       parentPort.postMessage({ id: m.id, error: String((error && error.message) || error), buffer: m.data.buffer }, [m.data.buffer]);
     }
   });
-  // A failure here rejects this promise, which ends the thread with an error the owner hears.
-})();
 `;
 
 interface Reply {
@@ -66,11 +61,11 @@ export class SqliteLogWriter {
   private readonly pool: ArrayBuffer[] = [];
   private failure: Error | null = null;
   private stopping = false;
+  private readonly exited: Promise<void>;
 
   /** `onFailure`: the thread died; chunks on their way reject with its error. */
   constructor(file: string, onFailure: (error: Error) => void) {
-    const module = pathToFileURL(createRequire(import.meta.url).resolve("better-sqlite3")).href;
-    this.worker = new Worker(WORKER, { eval: true, execArgv: [], workerData: { file, module } });
+    this.worker = startSqliteThread(file, LOG_WRITER);
     this.worker.unref();
     this.worker.on("message", (reply: Reply) => {
       const entry = this.pending.get(reply.id);
@@ -88,9 +83,12 @@ export class SqliteLogWriter {
       this.pending.clear();
     };
     this.worker.on("error", fail);
-    this.worker.on("exit", (code) => {
-      if (!this.stopping) fail(new Error(`the log writer thread exited (${code})`));
-    });
+    this.exited = new Promise((resolve) =>
+      this.worker.once("exit", (code) => {
+        if (!this.stopping) fail(new Error(`the log writer thread exited (${code})`));
+        resolve();
+      }),
+    );
   }
 
   /** True once the thread died; the caller then stores chunks itself. */
@@ -126,10 +124,9 @@ export class SqliteLogWriter {
   async stop(): Promise<void> {
     this.stopping = true;
     this.worker.ref();
-    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
     this.worker.postMessage("stop");
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    await Promise.race([this.exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
     clearTimeout(timer);
     await this.worker.terminate();
   }

@@ -3,7 +3,7 @@ import { readLogChunks } from "../store/logs.js";
 import { getBuild } from "../store/queue.js";
 import type { Build } from "../store/schema.js";
 import { visibleBuild } from "./build-access.js";
-import { writeOrWait } from "./drain.js";
+import { writeOrWait } from "../shared/write-or-wait.js";
 import { buildDuration, buildState } from "./format.js";
 import { LiveLogRenderer } from "./log-view.js";
 import { query } from "./request.js";

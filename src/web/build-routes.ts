@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { logSize, readLogChunks } from "../store/logs.js";
 import { tokenQuery, visibleBuild } from "./build-access.js";
-import { writeOrWait } from "./drain.js";
+import { writeOrWait } from "../shared/write-or-wait.js";
 import { parseAnnotations, renderBuildPage } from "./build-page.js";
 import { commitMessage } from "./commit-message.js";
 import { logSliceBefore, logTailSlice } from "./log-view.js";

@@ -112,6 +112,27 @@ for (const kind of storeKinds()) {
         expect(await insertBuild(store.db, newBuild({ dedupe_key: "1:abc:test" }))).toBeUndefined();
       });
 
+      it("takes over a lost build while its stalled worker is in the middle of storing a log chunk", async () => {
+        const build = await insertBuild(store.db, newBuild());
+        await claimBuild(store.db, clock, me, 1000, pg);
+        // The stalled worker's open transaction: its log chunk's foreign key holds a lock
+        // on the build row (KEY SHARE on PostgreSQL) until that worker wakes up.
+        const stalled = store.db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto("log_chunks")
+            .values({ build_id: build!.id, seq: 0, data: Buffer.from("mid-write"), created_at: clock.now() })
+            .execute();
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        clock.advance(1001);
+        const [lost] = await abandonedBuilds(store.db, clock, null);
+        expect(await requeueLost(store.db, lost!)).toBe(true);
+        const retaken = await claimBuild(store.db, clock, other, 1000, pg);
+        expect(retaken).toMatchObject({ id: build!.id, attempt: 2, worker_id: other.id });
+        await stalled;
+      });
+
       it("guards every later write with the claim: a presumed-dead worker cannot finish", async () => {
         const build = await insertBuild(store.db, newBuild());
         await claimBuild(store.db, clock, me, 1000, pg);
