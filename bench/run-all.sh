@@ -10,6 +10,6 @@ npm run build --silent
 echo "== ingress";        npx tsx bench/ingress/run.ts
 echo "== trigger latency"; npx tsx bench/trigger-latency.ts
 echo "== runner overhead"; npx tsx bench/runner-overhead.ts
-echo "== log volume";     node --expose-gc --import tsx bench/log-volume.ts
+echo "== log volume";     npx tsx bench/log-volume.ts
 echo "== queue";          npx tsx bench/queue.ts
 echo "== contention";     bash bench/contention.sh

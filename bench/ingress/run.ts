@@ -69,7 +69,8 @@ const targets: Target[] = [
 
 const results: Array<{ name: string; result: WrkResult; valid: boolean; note: string }> = [];
 let port = 38_000 + Math.floor(Math.random() * 1000);
-for (const t of targets) {
+// BENCH_ONLY=Kickoff (a name prefix) measures just that server, for quick comparisons.
+for (const t of targets.filter((x) => !process.env.BENCH_ONLY || x.name.startsWith(process.env.BENCH_ONLY))) {
   port += 1;
   const command = t.command.map((c) => (c === "PORT" ? String(port) : c));
   const server = await startPinned(0, command, { ...t.env, PORT: String(port) }, port);

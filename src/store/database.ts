@@ -94,13 +94,9 @@ function openSqlite(dataDir: string, databaseUrl: string | null, onThreadError: 
 
 /** Checkpoints run on a thread of their own (sqlite-checkpointer.ts), not inside commits. */
 function offloadCheckpoints(sqlite: SQLite.Database, file: string, onFailure: (error: unknown) => void): Checkpointer {
-  sqlite.pragma("wal_autocheckpoint = 0");
   // Once checkpointed, a WAL that grew under a burst is cut back to 64 MB.
   sqlite.pragma("journal_size_limit = 67108864");
-  return startCheckpointer(file, (error) => {
-    if (sqlite.open) sqlite.pragma("wal_autocheckpoint = 1000");
-    onFailure(error);
-  });
+  return startCheckpointer(file, onFailure);
 }
 
 function sqliteFileFromUrl(url: string): string {

@@ -5,6 +5,7 @@ import { controlAndTrust } from "./migrations/0002-control-and-trust.js";
 import { deployments } from "./migrations/0005-deployments.js";
 import { notifyWork } from "./migrations/0003-notify-work.js";
 import { dashboard } from "./migrations/0004-dashboard.js";
+import { commitIndex } from "./migrations/0006-commit-index.js";
 
 /**
  * One schema for both dialects; the only differences are how a table gets an
@@ -18,6 +19,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     "0005_deployments": deployments(),
     "0003_notify_work": notifyWork(dialect),
     "0004_dashboard": dashboard(dialect),
+    "0006_commit_index": commitIndex(),
   };
 }
 

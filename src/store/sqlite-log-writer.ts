@@ -14,6 +14,11 @@ import { startSqliteThread } from "./sqlite-thread.js";
 const LOG_WRITER = `
   db.pragma("busy_timeout = 5000");
   db.pragma("synchronous = NORMAL");
+  // The checkpointer thread copies the WAL back as chunks come; this connection's own
+  // checkpoint, which lets SQLite start the WAL over, waits for 16384 pages (256 MB), so
+  // a build printing a few hundred megabytes is not held up by it, and one printing
+  // without end cannot grow the WAL without end.
+  db.pragma("wal_autocheckpoint = 16384");
   // Prepared at the first chunk, not at start: the thread starts while the store's
   // migrations may still be making the tables.
   let append = null;

@@ -4,9 +4,7 @@ import { Worker } from "node:worker_threads";
 
 /**
  * Starts a worker thread that runs `body` with `db` (its own better-sqlite3 connection to
- * `file`), `parentPort` and `workerData` in scope. Checkpoints are never a commit's on
- * any of Kickoff's connections (sqlite-checkpointer.ts does them), so automatic
- * checkpoints are off on this one too.
+ * `file`), `parentPort` and `workerData` in scope.
  */
 export function startSqliteThread(file: string, body: string, data: Record<string, unknown> = {}): Worker {
   const module = pathToFileURL(createRequire(import.meta.url).resolve("better-sqlite3")).href;
@@ -20,7 +18,6 @@ export function startSqliteThread(file: string, body: string, data: Record<strin
   const { parentPort, workerData } = await import("node:worker_threads");
   const { default: Database } = await import(workerData.module);
   const db = new Database(workerData.file, { fileMustExist: true });
-  db.pragma("wal_autocheckpoint = 0");
 ${body}
 })().catch((error) => {
   const plain = new Error(String((error && error.message) || error));

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CompiledQuery } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { openStore } from "../../src/store/database.js";
+import { openStore, type Store } from "../../src/store/database.js";
 import { freshSchema, testDatabaseUrl } from "../support/postgres.js";
 
 async function appliedMigrations(url: string): Promise<string[]> {
@@ -53,3 +57,30 @@ describe.skipIf(!testDatabaseUrl)("migrations on PostgreSQL", () => {
     await expect(openStore({ databaseUrl: url.toString(), dataDir: "/tmp", poolSize: 1 })).rejects.toThrow(/search_path names no schema/);
   });
 });
+
+describe("migrations on SQLite", () => {
+  it("index the builds of a commit by repository id and sha, as the planner looks them up", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "kickoff-migrations-"));
+    const store = await openStore({ databaseUrl: null, dataDir });
+    try {
+      const waiting = store.db
+        .selectFrom("builds")
+        .selectAll()
+        .where("repository_id", "=", 1)
+        .where("sha", "=", "a".repeat(40))
+        .where("status", "=", "waiting")
+        .orderBy("id")
+        .compile();
+      const plan = await explain(store, waiting.sql, waiting.parameters);
+      expect(plan.map((r) => r.detail).join("\n")).toMatch(/USING INDEX builds_commit_by_id/);
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function explain(store: Store, text: string, parameters: readonly unknown[]): Promise<Array<{ detail: string }>> {
+  const result = await store.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${text}`, [...parameters]));
+  return result.rows;
+}
