@@ -8,7 +8,7 @@ import type { BuildLog } from "./build-log.js";
 import { processOutcome } from "./build-outcome.js";
 import type { BuildPaths } from "./build-workspace.js";
 import { buildRunEnvironment } from "./run-environment.js";
-import { runProcess } from "./run-process.js";
+import { type HeldProcess, holdProcess } from "./run-process.js";
 import type { SecretMasker } from "./secret-masker.js";
 
 /** The run summary file is read up to GitHub Actions' step summary limit. */
@@ -20,21 +20,12 @@ export interface ScriptDeps {
   log: Logger;
 }
 
-/** Runs the pipeline's script in the checkout, its output into the build's log. */
-export async function runBuildScript(
-  deps: ScriptDeps,
-  build: Build,
-  config: BuildConfig,
-  paths: BuildPaths,
-  secrets: { values: Record<string, string>; masker: SecretMasker },
-  buildLog: BuildLog,
-  signal: AbortSignal,
-  cancelReason: () => string | null,
-): Promise<BuildOutcome> {
-  await buildLog.note(`Running ${build.pipeline} (timeout ${Math.round(config.timeoutMs / 1000)}s)`);
-  // Kickoff's lines so far are stored before the script starts: should this process die
-  // while it runs, the log still shows the attempt and where it got to.
-  buildLog.flushNow();
+/**
+ * Starts the process for the pipeline's script, held until runBuildScript releases it:
+ * started while the checkout is still under way, so that its fork is not on the build's
+ * critical path.
+ */
+export function startBuildScript(deps: ScriptDeps, build: Build, config: BuildConfig, paths: BuildPaths, secrets: Record<string, string>): HeldProcess {
   const env = buildRunEnvironment({
     event: build.event,
     repository: build.repository,
@@ -48,18 +39,38 @@ export async function runBuildScript(
     home: paths.home,
     environment: build.environment,
     pipelineEnv: config.env,
-    secrets: secrets.values,
+    secrets,
   });
-  const result = await runProcess({
+  return holdProcess({
     script: config.run,
     cwd: paths.workDir,
     env,
-    timeoutMs: config.timeoutMs,
-    signal,
-    onOutput: (chunk) => buildLog.write(chunk),
     onSpawn: (group) => {
       setProcessGroup(deps.db, build.id, deps.workerId, group).catch((error: unknown) => deps.log.warn({ err: error }, "recording the process group failed"));
     },
+  });
+}
+
+/** Runs the pipeline's script (started by startBuildScript) in the checkout, its output into the build's log. */
+export async function runBuildScript(
+  deps: ScriptDeps,
+  build: Build,
+  config: BuildConfig,
+  paths: BuildPaths,
+  script: HeldProcess,
+  masker: SecretMasker,
+  buildLog: BuildLog,
+  signal: AbortSignal,
+  cancelReason: () => string | null,
+): Promise<BuildOutcome> {
+  await buildLog.note(`Running ${build.pipeline} (timeout ${Math.round(config.timeoutMs / 1000)}s)`);
+  // Kickoff's lines so far are stored before the script starts: should this process die
+  // while it runs, the log still shows the attempt and where it got to.
+  buildLog.flushNow();
+  const result = await script.run({
+    timeoutMs: config.timeoutMs,
+    signal,
+    onOutput: (chunk) => buildLog.write(chunk),
   });
   const outcome = processOutcome(result, config.timeoutMs, cancelReason());
   await buildLog.note(`${outcome.title}${result.exitCode !== null ? ` (exit code ${result.exitCode})` : ""}`);
@@ -68,5 +79,5 @@ export async function runBuildScript(
     (b) => b.subarray(0, SUMMARY_LIMIT).toString("utf8"),
     () => "",
   );
-  return { ...outcome, summary: summary.trim() ? secrets.masker.maskText(summary) : null, annotations: JSON.stringify(buildLog.annotations.annotations) };
+  return { ...outcome, summary: summary.trim() ? masker.maskText(summary) : null, annotations: JSON.stringify(buildLog.annotations.annotations) };
 }

@@ -13,10 +13,11 @@ import type { Build } from "../store/schema.js";
 import type { Links } from "../web/links.js";
 import { type BuildCheckout, checkOutBuild } from "./build-checkout.js";
 import { BuildLog } from "./build-log.js";
-import { runBuildScript } from "./build-script.js";
+import { runBuildScript, startBuildScript } from "./build-script.js";
 import { type BuildPaths, buildPaths, prepareWorkspace, type WorkspaceProblem } from "./build-workspace.js";
 import { stripAnsi } from "./log-tail.js";
 import { SecretMasker } from "./secret-masker.js";
+import type { HeldProcess } from "./run-process.js";
 import { removeWorkspace } from "./workspace.js";
 
 export interface ExecuteDeps {
@@ -65,6 +66,14 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
           workspace.then((problem) => problem === null),
           cancel.signal,
         );
+  // The script's process starts as soon as its directory is there, held until the
+  // checkout is done (see holdProcess). A failure to start it is a value, seen at the run.
+  const script: Promise<HeldProcess | Error | null> =
+    secrets === null
+      ? Promise.resolve(null)
+      : workspace
+          .then((problem) => (problem === null ? startBuildScript({ db: deps.store.db, workerId: deps.workerId, log }, build, config, paths, secrets) : null))
+          .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   await reportCheckRun(deps.store.db, deps.clock, build, [inProgressRequest(build, deps.links.buildUrl(build.id), build.started_at ?? deps.clock.now())]);
   deps.wake();
   const buildLog = await BuildLog.open(deps.store, deps.clock, build.id, { workerId: deps.workerId, masker });
@@ -89,7 +98,7 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
 
   let outcome: BuildOutcome;
   try {
-    outcome = await checkoutAndRun(deps, build, config, paths, { workspace, code, secrets, masker }, buildLog, cancel.signal, () => cancelReason, log);
+    outcome = await checkoutAndRun(deps, build, config, paths, { workspace, code, script, masker }, buildLog, cancel.signal, () => cancelReason, log);
   } catch (error) {
     log.error({ err: error }, "build failed inside Kickoff");
     outcome = { conclusion: "failure", title: "Kickoff failed to run the build (see the log)", exitCode: null, summary: null, annotations: null };
@@ -100,6 +109,7 @@ export async function executeBuild(deps: ExecuteDeps, build: Build, shutdown: Ab
     shutdown.removeEventListener("abort", stopOnShutdown);
     // An unfinished checkout (the build failed before it was needed) must not outlive the build.
     cancel.abort();
+    await script.then((held) => (held instanceof Error ? undefined : held?.discard()));
     await code;
     await buildLog.close().catch((error: unknown) => log.error({ err: error }, "storing the last log chunk failed"));
   }
@@ -154,7 +164,8 @@ interface Started {
   workspace: Promise<WorkspaceProblem | null>;
   /** null when the build cannot run at all (its environment is gone). */
   code: Promise<BuildCheckout> | null;
-  secrets: Record<string, string> | null;
+  /** null when the build cannot run, or its workspace could not be made. */
+  script: Promise<HeldProcess | Error | null>;
   masker: SecretMasker;
 }
 
@@ -178,7 +189,7 @@ async function checkoutAndRun(
     await buildLog.note(`checkout failed: ${problem.title}`);
     return { conclusion: "failure", title: `Checkout failed: ${problem.title}`, ...none };
   }
-  if (started.code === null || started.secrets === null) {
+  if (started.code === null) {
     return { conclusion: "failure", title: `Environment ${build.environment} is no longer configured on this Kickoff server`, ...none };
   }
   await buildLog.note(`Checking out ${build.repository}@${build.sha.slice(0, 12)}`);
@@ -187,14 +198,8 @@ async function checkoutAndRun(
     if (checkedOut.note !== null) await buildLog.note(checkedOut.note);
     return { conclusion: checkedOut.cancelled ? "cancelled" : "failure", title: checkedOut.cancelled ? (cancelReason() ?? checkedOut.title) : checkedOut.title, ...none };
   }
-  return runBuildScript(
-    { db: deps.store.db, workerId: deps.workerId, log },
-    build,
-    config,
-    paths,
-    { values: started.secrets, masker: started.masker },
-    buildLog,
-    signal,
-    cancelReason,
-  );
+  const script = await started.script;
+  if (script instanceof Error) throw script;
+  if (script === null) throw new Error("the script's process was never started");
+  return runBuildScript({ db: deps.store.db, workerId: deps.workerId, log }, build, config, paths, script, started.masker, buildLog, signal, cancelReason);
 }

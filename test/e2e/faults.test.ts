@@ -12,6 +12,7 @@ import { CONFIG_PATH } from "../../src/config/kickoff-config.js";
 import type { StandInRepo } from "../support/github-stand-in.js";
 import { type Harness, startHarness, WEBHOOK_SECRET } from "../support/kickoff-harness.js";
 import { completedRun, eventually, kickoffYml, pushCommit, ZERO } from "../support/e2e.js";
+import { waitUntilGone } from "../support/processes.js";
 import { checkRunPayload, pushPayload, signBody } from "../support/webhooks.js";
 
 /**
@@ -86,6 +87,11 @@ describe("faults in the database, the disk and git", () => {
       expect(failed.conclusion).toBe("failure");
       expect(failed.output.title).toMatch(/^Checkout failed: git fetch failed: /);
       expect(h.gh.requests.some((r) => r.fault === "reset")).toBe(true);
+      // The script's process, started while the fetch went on, ended without running.
+      const build = await h.kickoff.store.db.selectFrom("builds").select("process_group").where("sha", "=", sha).where("pipeline", "=", "fetch").executeTakeFirstOrThrow();
+      expect(build.process_group).toBeGreaterThan(0);
+      expect(await waitUntilGone(build.process_group!)).toBe(true);
+      expect(failed.output.text).not.toContain("fetched");
 
       h.gh.clearFailures();
       const again = await rerun(failed, "rerun-fetch");

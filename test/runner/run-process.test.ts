@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runProcess } from "../../src/runner/run-process.js";
+import { holdProcess, runProcess } from "../../src/runner/run-process.js";
 import type { ProcessSpec } from "../../src/runner/run-process.js";
 import { isGone, waitUntilGone } from "../support/processes.js";
 
@@ -167,5 +167,68 @@ describe("runProcess", () => {
     expect(result.exitCode).toBe(0);
     expect(bytes).toBe(4_000_000);
     expect(maxActive).toBe(1);
+  });
+});
+
+describe("holdProcess", () => {
+  const spec = (dir: string, script: string) => ({ script, cwd: dir, env: { PATH: "/usr/bin:/bin", HOME: dir } });
+  const runSpec = (chunks: Buffer[] = []) => ({ timeoutMs: 30_000, onOutput: (chunk: Buffer) => void chunks.push(chunk) });
+
+  it("starts the process at once and the script only when released, in a directory made meanwhile", async () => {
+    const dir = path.join(tmp, "held-later");
+    let group = 0;
+    const held = holdProcess({ ...spec(dir, "pwd; echo ran > marker"), onSpawn: (pid) => (group = pid) });
+    expect(group).toBeGreaterThan(0);
+    expect(isGone(group)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    mkdirSync(dir);
+    expect(existsSync(path.join(dir, "marker"))).toBe(false);
+    const chunks: Buffer[] = [];
+    const result = await held.run(runSpec(chunks));
+    expect(result).toMatchObject({ exitCode: 0, error: null });
+    // The wait while held is not the script's time.
+    expect(result.durationMs).toBeLessThan(200);
+    expect(Buffer.concat(chunks).toString()).toBe(`${dir}\n`);
+    expect(readFileSync(path.join(dir, "marker"), "utf8")).toBe("ran\n");
+    expect(() => held.run(runSpec())).toThrow(/already run/);
+  });
+
+  it("ends a discarded process without running its script", async () => {
+    const dir = mkdtempSync(path.join(tmp, "held-discarded-"));
+    let group = 0;
+    const held = holdProcess({ ...spec(dir, "echo ran > marker"), onSpawn: (pid) => (group = pid) });
+    held.discard();
+    expect(await waitUntilGone(group)).toBe(true);
+    expect(existsSync(path.join(dir, "marker"))).toBe(false);
+    expect(() => held.run(runSpec())).toThrow(/already discarded/);
+  });
+
+  it("does not run a script whose run was cancelled before its release", async () => {
+    const dir = mkdtempSync(path.join(tmp, "held-cancelled-"));
+    let group = 0;
+    const held = holdProcess({ ...spec(dir, "echo ran > marker"), onSpawn: (pid) => (group = pid) });
+    const result = await held.run({ ...runSpec(), signal: AbortSignal.abort() });
+    expect(result).toMatchObject({ cancelled: true, exitCode: null });
+    expect(await waitUntilGone(group)).toBe(true);
+    expect(existsSync(path.join(dir, "marker"))).toBe(false);
+  });
+
+  it("reports a directory that is missing at the release as a value", async () => {
+    const dir = path.join(tmp, "held-never-made");
+    const held = holdProcess(spec(dir, "echo ran"));
+    const result = await held.run(runSpec());
+    expect(result.exitCode).toBeNull();
+    expect(result.error).toBe(`could not start the script: cannot enter ${dir} (ENOENT)`);
+  });
+
+  it("never reads the shell's startup files, though its stdin is a socket until released", async () => {
+    // bash reads ~/.bashrc when started with a socket on stdin (its rsh/ssh heuristic).
+    const dir = mkdtempSync(path.join(tmp, "held-home-"));
+    writeFileSync(path.join(dir, ".bashrc"), "echo FROM-BASHRC\n");
+    writeFileSync(path.join(dir, ".bash_profile"), "echo FROM-PROFILE\n");
+    const chunks: Buffer[] = [];
+    const result = await holdProcess(spec(dir, "echo script")).run(runSpec(chunks));
+    expect(result.exitCode).toBe(0);
+    expect(Buffer.concat(chunks).toString()).toBe("script\n");
   });
 });
