@@ -530,7 +530,11 @@ export function sendWebhook(targetUrl: string, o: SendWebhookOptions): Promise<S
         if (answered) resolve({ ...answered, body: Buffer.concat(chunks).toString("utf8") });
       });
     });
-    req.on("socket", (s) => s.once("connect", () => (connected = true)));
+    req.on("socket", (s) => {
+      // A kept-alive socket is connected already, and would pile up listeners that never fire.
+      if (s.connecting) s.once("connect", () => (connected = true));
+      else connected = true;
+    });
     req.on("timeout", () => req.destroy(new Error("webhook request timed out")));
     req.on("error", (err: NodeJS.ErrnoException) => {
       // A server may answer 413 and close while the body is still being written.
