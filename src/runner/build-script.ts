@@ -53,7 +53,7 @@ export function startBuildScript(deps: ScriptDeps, build: Build, config: BuildCo
 
 /** Runs the pipeline's script (started by startBuildScript) in the checkout, its output into the build's log. */
 export async function runBuildScript(
-  deps: ScriptDeps,
+  log: Logger,
   build: Build,
   config: BuildConfig,
   paths: BuildPaths,
@@ -74,7 +74,7 @@ export async function runBuildScript(
   });
   const outcome = processOutcome(result, config.timeoutMs, cancelReason());
   await buildLog.note(`${outcome.title}${result.exitCode !== null ? ` (exit code ${result.exitCode})` : ""}`);
-  deps.log.debug({ durationMs: result.durationMs, exitCode: result.exitCode }, "script finished");
+  log.debug({ durationMs: result.durationMs, exitCode: result.exitCode }, "script finished");
   const summary = await readFile(paths.summaryFile).then(
     (b) => b.subarray(0, SUMMARY_LIMIT).toString("utf8"),
     () => "",

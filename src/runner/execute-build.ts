@@ -201,5 +201,5 @@ async function checkoutAndRun(
   const script = await started.script;
   if (script instanceof Error) throw script;
   if (script === null) throw new Error("the script's process was never started");
-  return runBuildScript({ db: deps.store.db, workerId: deps.workerId, log }, build, config, paths, script, started.masker, buildLog, signal, cancelReason);
+  return runBuildScript(log, build, config, paths, script, started.masker, buildLog, signal, cancelReason);
 }

@@ -88,8 +88,9 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
  * releases it (within a pipe's write) once the checkout is done.
  */
 export function holdProcess(spec: StartSpec): HeldProcess {
-  // Started in a directory that surely exists; the script itself runs in spec.cwd.
-  const subprocess = execa(BASH, ["--noprofile", "--norc", "-c", HOLD_MERGE_AND_RUN, BASH, spec.script, path.resolve(spec.cwd)], {
+  const cwd = path.resolve(spec.cwd);
+  // Started in a directory that surely exists; the script itself runs in cwd.
+  const subprocess = execa(BASH, ["--noprofile", "--norc", "-c", HOLD_MERGE_AND_RUN, BASH, spec.script, cwd], {
     cwd: "/",
     env: spec.env,
     extendEnv: false,
@@ -104,7 +105,7 @@ export function holdProcess(spec: StartSpec): HeldProcess {
   });
   const pid = subprocess.pid;
   if (pid !== undefined) spec.onSpawn?.(pid);
-  const started: Started = { subprocess, pid, cwd: path.resolve(spec.cwd), exit: null, onExit: null };
+  const started: Started = { subprocess, pid, cwd, exit: null, onExit: null };
   subprocess.once("exit", (code: number | null, signal: NodeJS.Signals | null) => {
     started.exit = { code, signal, at: performance.now() };
     // Background jobs (`server &`) must not outlive the script, nor keep its pipes open.
